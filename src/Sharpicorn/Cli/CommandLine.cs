@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Text;
+
+namespace Sharpicorn.Cli;
+
+/// <summary>
+/// gunicorn's command line. Every gunicorn flag is known: a supported one is applied, one that
+/// sharpicorn does not support yet is refused with the reason, never silently ignored.
+/// GUNICORN_CMD_ARGS is read first, so the real command line overrides it, as in gunicorn.
+/// </summary>
+internal static class CommandLine
+{
+    public const string Usage = "usage: sharpicorn [OPTIONS] [APP_MODULE]";
+
+    private sealed record Option(string[] Names, string? Meta, string Help, Action<ServerSettings, string> Apply);
+
+    private static readonly Option[] Supported =
+    [
+        new(["-b", "--bind"], "ADDRESS", "The socket to bind: HOST, HOST:PORT, [IPv6]:PORT, unix:PATH or fd://FD. Repeatable. [['127.0.0.1:8000']]", (s, v) => s.Bind.Add(v)),
+        new(["--backlog"], "INT", "The maximum number of pending connections. [2048]", (s, v) => s.Backlog = Int("--backlog", v, 1)),
+        new(["-w", "--workers"], "INT", "The number of worker processes. [1]", (s, v) => s.Workers = Int("-w/--workers", v, 1)),
+        new(["-k", "--worker-class"], "STRING", "sync or gthread; both run on sharpicorn's Python threads. [sync]", (s, v) => s.WorkerClass = WorkerClass(v)),
+        new(["--threads"], "INT", "The number of Python threads handling requests. [1]", (s, v) => s.Threads = Int("--threads", v, 1)),
+        new(["--worker-connections"], "INT", "The maximum number of simultaneous clients. [1000]", (s, v) => s.WorkerConnections = Int("--worker-connections", v, 1)),
+        new(["--keep-alive"], "INT", "Seconds to wait for requests on a Keep-Alive connection. [2]", (s, v) => s.KeepAlive = Int("--keep-alive", v, 0)),
+        new(["--graceful-timeout"], "INT", "Seconds in-flight requests get to finish after SIGTERM. [30]", (s, v) => s.GracefulTimeout = Int("--graceful-timeout", v, 0)),
+        new(["--limit-request-line"], "INT", "The maximum size of the HTTP request line in bytes. [4094]", (s, v) => s.LimitRequestLine = Int("--limit-request-line", v, 0)),
+        new(["--limit-request-fields"], "INT", "The maximum number of HTTP request headers. [100]", (s, v) => s.LimitRequestFields = Int("--limit-request-fields", v, 0)),
+        new(["--limit-request-field_size"], "INT", "The maximum size of one HTTP request header in bytes. [8190]", (s, v) => s.LimitRequestFieldSize = Int("--limit-request-field_size", v, 0)),
+        new(["--chdir"], "CHDIR", "Change directory to this before loading the app.", (s, v) => s.Chdir = v),
+        new(["--pythonpath"], "STRING", "Comma-separated directories to add to the Python path.", (s, v) => s.PythonPath.AddRange(v.Split(',', StringSplitOptions.RemoveEmptyEntries))),
+        new(["-e", "--env"], "ENV", "Set an environment variable (KEY=VALUE). Repeatable.", (s, v) => s.RawEnv.Add(Env(v))),
+        new(["--access-logfile"], "FILE", "The access log file to write to; '-' means stdout. [None]", (s, v) => s.AccessLog = v),
+        new(["--access-logformat"], "STRING", "The access log format. [gunicorn's default]", (s, v) => s.AccessLogFormat = v),
+        new(["--error-logfile", "--log-file"], "FILE", "The error log file to write to; '-' means stderr. [-]", (s, v) => s.ErrorLog = v),
+        new(["--log-level"], "LEVEL", "debug, info, warning, error or critical. [info]", (s, v) => s.LogLevel = Level(v)),
+        new(["-p", "--pid"], "FILE", "A filename to use for the PID file. [None]", (s, v) => s.PidFile = v),
+        new(["--python"], "PATH", "The Python interpreter to embed. [$SHARPICORN_PYTHON, $VIRTUAL_ENV/bin/python, python3]", (s, v) => s.Python = v),
+    ];
+
+    /// <summary>gunicorn flags sharpicorn refuses for now, with the reason a user reads.</summary>
+    private static readonly (string[] Names, bool TakesValue, string Why)[] Unsupported =
+    [
+        (["-c", "--config"], true, "configuration files are not supported yet; pass the settings as flags"),
+        (["-t", "--timeout"], true, "worker timeouts need the arbiter, which is not built yet"),
+        (["--max-requests"], true, "worker recycling needs the arbiter, which is not built yet"),
+        (["--max-requests-jitter"], true, "worker recycling needs the arbiter, which is not built yet"),
+        (["--preload"], false, "--preload needs the arbiter, which is not built yet"),
+        (["--reload"], false, "--reload needs the arbiter, which is not built yet"),
+        (["--reload-engine"], true, "--reload needs the arbiter, which is not built yet"),
+        (["--reload-extra-file"], true, "--reload needs the arbiter, which is not built yet"),
+        (["-D", "--daemon"], false, "daemon mode is not supported yet"),
+        (["-u", "--user"], true, "switching user is not supported yet"),
+        (["-g", "--group"], true, "switching group is not supported yet"),
+        (["-m", "--umask"], true, "--umask is not supported yet"),
+        (["--initgroups"], false, "--initgroups is not supported yet"),
+        (["--worker-tmp-dir"], true, "--worker-tmp-dir needs the arbiter, which is not built yet"),
+        (["-n", "--name"], true, "process naming is not supported yet"),
+        (["--reuse-port"], false, "--reuse-port is not supported yet"),
+        (["--spew"], false, "--spew is not supported"),
+        (["--check-config"], false, "--check-config is not supported yet"),
+        (["--print-config"], false, "--print-config is not supported yet"),
+        (["--sendfile"], false, "--sendfile is not supported yet"),
+        (["--no-sendfile"], false, "--no-sendfile is not supported yet"),
+        (["--paste", "--paster"], true, "PasteDeploy apps are not supported"),
+        (["--forwarded-allow-ips"], true, "proxy headers (forwarded_allow_ips) are not supported yet"),
+        (["--proxy-protocol"], false, "the PROXY protocol is not supported yet"),
+        (["--proxy-allow-from"], true, "the PROXY protocol is not supported yet"),
+        (["--strip-header-spaces"], false, "--strip-header-spaces is not supported"),
+        (["--header-map"], true, "only gunicorn's default header_map (drop) is supported"),
+        (["--permit-obsolete-folding"], false, "obsolete header folding is always rejected"),
+        (["--permit-unconventional-http-method"], false, "unconventional HTTP methods are not supported"),
+        (["--casefold-http-method"], false, "--casefold-http-method is not supported"),
+        (["--certfile"], true, "TLS is not supported yet"),
+        (["--keyfile"], true, "TLS is not supported yet"),
+        (["--ssl-version"], true, "TLS is not supported yet"),
+        (["--cert-reqs"], true, "TLS is not supported yet"),
+        (["--ca-certs"], true, "TLS is not supported yet"),
+        (["--ciphers"], true, "TLS is not supported yet"),
+        (["--suppress-ragged-eofs"], false, "TLS is not supported yet"),
+        (["--do-handshake-on-connect"], false, "TLS is not supported yet"),
+        (["--log-config"], true, "logging configuration files are not supported yet"),
+        (["--log-config-json"], true, "logging configuration files are not supported yet"),
+        (["--log-syslog"], false, "syslog logging is not supported yet"),
+        (["--log-syslog-to"], true, "syslog logging is not supported yet"),
+        (["--log-syslog-prefix"], true, "syslog logging is not supported yet"),
+        (["--log-syslog-facility"], true, "syslog logging is not supported yet"),
+        (["--disable-redirect-access-to-syslog"], false, "syslog logging is not supported yet"),
+        (["--logger-class"], true, "custom logger classes are not supported"),
+        (["-R", "--enable-stdio-inheritance"], false, "--enable-stdio-inheritance is not supported yet"),
+        (["--capture-output"], false, "--capture-output is not supported yet"),
+        (["--statsd-host"], true, "statsd metrics are not supported yet"),
+        (["--statsd-prefix"], true, "statsd metrics are not supported yet"),
+        (["--dogstatsd-tags"], true, "statsd metrics are not supported yet"),
+    ];
+
+    /// <summary>Parses GUNICORN_CMD_ARGS, then the command line. Throws <see cref="UsageException"/>.</summary>
+    public static ServerSettings Parse(IReadOnlyList<string> args, Func<string, string?> env)
+    {
+        var settings = new ServerSettings();
+        if (env("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
+        {
+            settings.Workers = Int("WEB_CONCURRENCY", concurrency, 1);
+        }
+        if (env("GUNICORN_CMD_ARGS") is { Length: > 0 } cmdArgs)
+        {
+            Apply(settings, SplitShell(cmdArgs), allowPositional: false);
+        }
+        Apply(settings, args, allowPositional: true);
+        if (settings.Bind.Count == 0)
+        {
+            settings.Bind.Add(env("PORT") is { Length: > 0 } port ? "0.0.0.0:" + port : "127.0.0.1:8000");
+        }
+        return settings;
+    }
+
+    private static void Apply(ServerSettings settings, IReadOnlyList<string> args, bool allowPositional)
+    {
+        var unrecognized = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg is "-h" or "--help")
+            {
+                settings.ShowHelp = true;
+                continue;
+            }
+            if (arg is "-v" or "--version")
+            {
+                settings.ShowVersion = true;
+                continue;
+            }
+            if (arg == "--")
+            {
+                for (i++; i < args.Count; i++)
+                {
+                    SetApp(settings, args[i], allowPositional);
+                }
+                break;
+            }
+            if (!arg.StartsWith('-') || arg == "-")
+            {
+                SetApp(settings, arg, allowPositional);
+                continue;
+            }
+            (string name, string? inline) = SplitInline(arg);
+            if (Find(name) is Option option)
+            {
+                string value = inline ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"argument {string.Join('/', option.Names)}: expected one argument"));
+                option.Apply(settings, value);
+                continue;
+            }
+            if (Array.Find(Unsupported, u => u.Names.Contains(name)) is { Names: not null } refused)
+            {
+                throw new UsageException($"{string.Join('/', refused.Names)}: {refused.Why}. Remove it to start sharpicorn.");
+            }
+            unrecognized.Add(arg);
+        }
+        if (unrecognized.Count > 0)
+        {
+            throw new UsageException("unrecognized arguments: " + string.Join(' ', unrecognized));
+        }
+    }
+
+    private static void SetApp(ServerSettings settings, string value, bool allowPositional)
+    {
+        if (!allowPositional || settings.AppModule is not null)
+        {
+            throw new UsageException("unrecognized arguments: " + value);
+        }
+        settings.AppModule = value;
+    }
+
+    /// <summary>"--bind=x" and "-bx" carry their value inline.</summary>
+    private static (string Name, string? Inline) SplitInline(string arg)
+    {
+        if (arg.StartsWith("--", StringComparison.Ordinal))
+        {
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            return eq < 0 ? (arg, null) : (arg[..eq], arg[(eq + 1)..]);
+        }
+        if (arg.Length > 2 && Find(arg[..2]) is not null)
+        {
+            return (arg[..2], arg[2..]);
+        }
+        return (arg, null);
+    }
+
+    private static Option? Find(string name) => Array.Find(Supported, o => o.Names.Contains(name));
+
+    private static int Int(string name, string value, int min)
+    {
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
+        {
+            throw new UsageException($"argument {name}: invalid int value: '{value}'");
+        }
+        if (n < min)
+        {
+            throw new UsageException($"argument {name}: must be at least {min}, not {n}");
+        }
+        return n;
+    }
+
+    private static string WorkerClass(string value) => value switch
+    {
+        "sync" or "gunicorn.workers.sync.SyncWorker" or "egg:gunicorn#sync" => "sync",
+        "gthread" or "gunicorn.workers.gthread.ThreadWorker" or "egg:gunicorn#gthread" => "gthread",
+        _ => throw new UsageException($"argument -k/--worker-class: '{value}' is not supported; sharpicorn runs sync and gthread apps on its own Python threads (use --threads for concurrency)"),
+    };
+
+    private static string Level(string value) => value.ToLowerInvariant() switch
+    {
+        "debug" or "info" or "warning" or "error" or "critical" => value.ToLowerInvariant(),
+        _ => throw new UsageException($"argument --log-level: invalid choice: '{value}' (choose from debug, info, warning, error, critical)"),
+    };
+
+    private static string Env(string value) => value.Contains('=', StringComparison.Ordinal)
+        ? value
+        : throw new UsageException($"argument -e/--env: '{value}' is not of the form KEY=VALUE");
+
+    /// <summary>shlex-like split for GUNICORN_CMD_ARGS: whitespace, single and double quotes.</summary>
+    internal static List<string> SplitShell(string text)
+    {
+        var result = new List<string>();
+        var current = new StringBuilder();
+        bool inWord = false;
+        char quote = '\0';
+        foreach (char c in text)
+        {
+            if (quote != '\0')
+            {
+                if (c == quote)
+                {
+                    quote = '\0';
+                }
+                else
+                {
+                    current.Append(c);
+                }
+            }
+            else if (c is '\'' or '"')
+            {
+                quote = c;
+                inWord = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord)
+                {
+                    result.Add(current.ToString());
+                    current.Clear();
+                    inWord = false;
+                }
+            }
+            else
+            {
+                current.Append(c);
+                inWord = true;
+            }
+        }
+        if (inWord)
+        {
+            result.Add(current.ToString());
+        }
+        return result;
+    }
+
+    public static string Help()
+    {
+        var sb = new StringBuilder();
+        sb.Append(Usage).Append("\n\nA WSGI HTTP server: gunicorn's command line on Kestrel and embedded CPython.\n\n");
+        sb.Append("positional arguments:\n  APP_MODULE            A WSGI application, as MODULE:VARIABLE or MODULE:FACTORY(ARGS).\n\noptions:\n");
+        sb.Append("  -h, --help            show this help message and exit\n  -v, --version         show program's version number and exit\n");
+        foreach (Option o in Supported)
+        {
+            string names = string.Join(", ", o.Names.Select(n => n + " " + o.Meta));
+            sb.Append("  ").Append(names.PadRight(22)).Append(names.Length >= 22 ? "\n" + new string(' ', 24) : "").Append(o.Help).Append('\n');
+        }
+        sb.Append("\nOther gunicorn flags are recognised and refused with the reason until sharpicorn supports them.\n");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,75 @@
+namespace Sharpicorn.Cli;
+
+/// <summary>
+/// The validated configuration, gunicorn's settings under their gunicorn names. Every default
+/// is gunicorn's (docs.gunicorn.org/en/stable/settings.html) unless it says otherwise.
+/// </summary>
+internal sealed class ServerSettings
+{
+    /// <summary>bind: default ['127.0.0.1:8000'], or 0.0.0.0:$PORT when PORT is set.</summary>
+    public List<string> Bind { get; } = [];
+
+    /// <summary>backlog: 2048.</summary>
+    public int Backlog { get; set; } = 2048;
+
+    /// <summary>workers: 1, or $WEB_CONCURRENCY.</summary>
+    public int Workers { get; set; } = 1;
+
+    /// <summary>worker_class: sync. sync and gthread both run on sharpicorn's thread pool.</summary>
+    public string WorkerClass { get; set; } = "sync";
+
+    /// <summary>threads: 1.</summary>
+    public int Threads { get; set; } = 1;
+
+    /// <summary>worker_connections: 1000.</summary>
+    public int WorkerConnections { get; set; } = 1000;
+
+    /// <summary>keepalive: 2 seconds; 0 turns keep-alive off.</summary>
+    public int KeepAlive { get; set; } = 2;
+
+    /// <summary>graceful_timeout: 30 seconds.</summary>
+    public int GracefulTimeout { get; set; } = 30;
+
+    /// <summary>limit_request_line: 4094 bytes; 0 is unlimited.</summary>
+    public int LimitRequestLine { get; set; } = 4094;
+
+    /// <summary>limit_request_fields: 100 headers.</summary>
+    public int LimitRequestFields { get; set; } = 100;
+
+    /// <summary>limit_request_field_size: 8190 bytes; 0 is unlimited.</summary>
+    public int LimitRequestFieldSize { get; set; } = 8190;
+
+    /// <summary>chdir: the directory sharpicorn was started in.</summary>
+    public string? Chdir { get; set; }
+
+    /// <summary>pythonpath: none. Comma-separated directories put first on sys.path.</summary>
+    public List<string> PythonPath { get; } = [];
+
+    /// <summary>raw_env: none. KEY=VALUE pairs set before Python starts.</summary>
+    public List<string> RawEnv { get; } = [];
+
+    /// <summary>accesslog: none, so no access log; "-" is stdout.</summary>
+    public string? AccessLog { get; set; }
+
+    /// <summary>access_log_format: gunicorn's default format.</summary>
+    public string AccessLogFormat { get; set; } = Logging.AccessLogFormat.Default;
+
+    /// <summary>errorlog: "-", stderr.</summary>
+    public string ErrorLog { get; set; } = "-";
+
+    /// <summary>loglevel: info.</summary>
+    public string LogLevel { get; set; } = "info";
+
+    /// <summary>pidfile: none.</summary>
+    public string? PidFile { get; set; }
+
+    /// <summary>sharpicorn's own: the interpreter to embed (else SHARPICORN_PYTHON, $VIRTUAL_ENV, python3 on PATH).</summary>
+    public string? Python { get; set; }
+
+    /// <summary>The positional APP_MODULE, "module:variable" or "module:factory(...)".</summary>
+    public string? AppModule { get; set; }
+
+    public bool ShowHelp { get; set; }
+
+    public bool ShowVersion { get; set; }
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Sharpicorn.Cli;
+
+namespace Sharpicorn.Http;
+
+/// <summary>
+/// The one place where gunicorn's names meet Kestrel's. Where Kestrel has no equivalent, or
+/// answers differently from gunicorn, Kestrel's own limit is set above gunicorn's and
+/// <see cref="RequestLimits"/> applies gunicorn's exactly.
+/// </summary>
+internal static class KestrelLimits
+{
+    public static void Apply(KestrelServerLimits limits, ServerSettings s)
+    {
+        // keepalive: gunicorn's default 2 s. 0 disables keep-alive (see WsgiHttpApplication).
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(s.KeepAlive, 1));
+
+        // limit_request_line: gunicorn's is checked exactly in RequestLimits, with gunicorn's
+        // 400; Kestrel's own (414) is only the backstop, 4 KiB above it, or 64 KiB for "0".
+        limits.MaxRequestLineSize = s.LimitRequestLine == 0 ? 64 * 1024 : s.LimitRequestLine + 4096;
+
+        // limit_request_fields: gunicorn's default 100, capped at 32768; both answer 431.
+        int fields = s.LimitRequestFields is <= 0 or > 32768 ? 32768 : s.LimitRequestFields;
+        limits.MaxRequestHeaderCount = fields;
+
+        // limit_request_field_size: Kestrel has no per-field limit (RequestLimits checks it);
+        // its total limit is set to what gunicorn's two limits allow together.
+        long fieldSize = s.LimitRequestFieldSize <= 0 ? 65536 : s.LimitRequestFieldSize;
+        limits.MaxRequestHeadersTotalSize = (int)Math.Min(int.MaxValue, (fields + 1) * (fieldSize + 2));
+
+        // gunicorn has no body-size cap; Kestrel's default is 30 MB.
+        limits.MaxRequestBodySize = null;
+
+        // gunicorn does not drop slow uploads or slow readers; Kestrel's defaults would.
+        limits.MinRequestBodyDataRate = null;
+        limits.MinResponseDataRate = null;
+
+        // worker_connections: gunicorn's default 1000 per worker (gthread).
+        limits.MaxConcurrentConnections = s.WorkerConnections;
+        limits.MaxConcurrentUpgradedConnections = s.WorkerConnections;
+    }
+}

@@ -1,0 +1,18 @@
+namespace Sharpicorn.Logging;
+
+/// <summary>What one finished request tells the access log; filled on the request's Python thread.</summary>
+internal sealed class AccessLogEntry
+{
+    public string RemoteAddr { get; set; } = "-";
+    public string Method { get; set; } = "";
+    public string RawUri { get; set; } = "";
+    public string Path { get; set; } = "";
+    public string Query { get; set; } = "";
+    public string Protocol { get; set; } = "";
+    public int Status { get; set; }
+    public long BytesSent { get; set; }
+    public DateTimeOffset Started { get; set; }
+    public TimeSpan Duration { get; set; }
+    public Func<string, string?> RequestHeader { get; set; } = static _ => null;
+    public Func<string, string?> ResponseHeader { get; set; } = static _ => null;
+}

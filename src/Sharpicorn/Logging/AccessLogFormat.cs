@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+
+namespace Sharpicorn.Logging;
+
+/// <summary>
+/// gunicorn's access_log_format, parsed once: "%(name)s" atoms from glogging's table, with
+/// "{header}i", "{header}o" and "{var}e" forms, and "%%" for a literal percent sign.
+/// </summary>
+internal sealed class AccessLogFormat
+{
+    /// <summary>gunicorn's default access_log_format.</summary>
+    public const string Default = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\"";
+
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+    private readonly List<(string? Literal, string? Atom)> _parts = [];
+
+    public AccessLogFormat(string format)
+    {
+        var literal = new StringBuilder();
+        int i = 0;
+        while (i < format.Length)
+        {
+            char c = format[i];
+            if (c == '%' && i + 1 < format.Length && format[i + 1] == '%')
+            {
+                literal.Append('%');
+                i += 2;
+                continue;
+            }
+            if (c == '%' && i + 1 < format.Length && format[i + 1] == '(')
+            {
+                int close = format.IndexOf(')', i + 2);
+                // The conversion after ")" is one letter (s or d); padding flags are not supported.
+                if (close > 0 && close + 1 < format.Length && (format[close + 1] == 's' || format[close + 1] == 'd'))
+                {
+                    if (literal.Length > 0)
+                    {
+                        _parts.Add((literal.ToString(), null));
+                        literal.Clear();
+                    }
+                    _parts.Add((null, format[(i + 2)..close]));
+                    i = close + 2;
+                    continue;
+                }
+                throw new FormatException($"access_log_format: cannot parse '{format[i..]}'; use %(atom)s");
+            }
+            literal.Append(c);
+            i++;
+        }
+        if (literal.Length > 0)
+        {
+            _parts.Add((literal.ToString(), null));
+        }
+    }
+
+    public string Render(AccessLogEntry e)
+    {
+        var sb = new StringBuilder(160);
+        foreach ((string? literal, string? atom) in _parts)
+        {
+            sb.Append(literal ?? Atom(atom!, e));
+        }
+        return sb.ToString();
+    }
+
+    private static string Atom(string atom, AccessLogEntry e)
+    {
+        switch (atom)
+        {
+            case "h": return e.RemoteAddr;
+            case "l": return "-";
+            case "u": return User(e.RequestHeader("authorization"));
+            case "t": return RequestTime(e.Started);
+            case "r": return $"{e.Method} {e.RawUri} {e.Protocol}";
+            case "m": return e.Method;
+            case "U": return e.Path;
+            case "q": return e.Query;
+            case "H": return e.Protocol;
+            case "s": return e.Status.ToString(CultureInfo.InvariantCulture);
+            case "B": return e.BytesSent.ToString(CultureInfo.InvariantCulture);
+            case "b": return e.BytesSent > 0 ? e.BytesSent.ToString(CultureInfo.InvariantCulture) : "-";
+            case "f": return e.RequestHeader("referer") ?? "-";
+            case "a": return e.RequestHeader("user-agent") ?? "-";
+            case "T": return ((long)e.Duration.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            case "M": return ((long)e.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            case "D": return ((long)(e.Duration.Ticks / 10)).ToString(CultureInfo.InvariantCulture);
+            case "L": return e.Duration.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture);
+            case "p": return $"<{Environment.ProcessId}>";
+        }
+        if (atom.Length > 2 && atom[0] == '{' && atom[^2] == '}')
+        {
+            string name = atom[1..^2];
+            string? value = atom[^1] switch
+            {
+                'i' => e.RequestHeader(name.ToLowerInvariant()),
+                'o' => e.ResponseHeader(name.ToLowerInvariant()),
+                'e' => Environment.GetEnvironmentVariable(name),
+                _ => null,
+            };
+            return value ?? "-";
+        }
+        return "-";
+    }
+
+    /// <summary>gunicorn's %(u)s: the user name of HTTP Basic auth, else "-".</summary>
+    private static string User(string? authorization)
+    {
+        if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return "-";
+        }
+        try
+        {
+            string decoded = Encoding.Latin1.GetString(Convert.FromBase64String(authorization[6..].Trim()));
+            int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon >= 0 ? decoded[..colon] : "-";
+        }
+        catch (FormatException)
+        {
+            return "-";
+        }
+    }
+
+    /// <summary>gunicorn's %(t)s: "[21/Nov/2026:23:50:00 +0000]".</summary>
+    private static string RequestTime(DateTimeOffset t)
+    {
+        TimeSpan off = t.Offset;
+        char sign = off < TimeSpan.Zero ? '-' : '+';
+        off = off.Duration();
+        return string.Create(CultureInfo.InvariantCulture, $"[{t.Day:00}/{Months[t.Month - 1]}/{t.Year:0000}:{t:HH:mm:ss} {sign}{off.Hours:00}{off.Minutes:00}]");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace Sharpicorn.Logging;
+
+/// <summary>
+/// gunicorn's error log: "[2026-11-21 23:50:00 +0000] [pid] [INFO] message", to stderr or to
+/// --error-logfile. Every line is flushed, as gunicorn's logging handlers do.
+/// </summary>
+internal sealed class ErrorLog : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly TextWriter _writer;
+    private readonly bool _ownsWriter;
+    private readonly string _pid;
+
+    public ErrorLog(string? path, LogLevel level)
+    {
+        Level = level;
+        _pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        if (path is null or "-")
+        {
+            _writer = Console.Error;
+        }
+        else
+        {
+            var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            _writer = new StreamWriter(stream) { AutoFlush = true };
+            _ownsWriter = true;
+        }
+    }
+
+    public LogLevel Level { get; }
+
+    public bool IsEnabled(LogLevel level) => level >= Level;
+
+    public void Debug(string message) => Write(LogLevel.Debug, message);
+
+    public void Info(string message) => Write(LogLevel.Info, message);
+
+    public void Warning(string message) => Write(LogLevel.Warning, message);
+
+    public void Error(string message) => Write(LogLevel.Error, message);
+
+    public void Critical(string message) => Write(LogLevel.Critical, message);
+
+    public void Write(LogLevel level, string message)
+    {
+        if (level < Level)
+        {
+            return;
+        }
+        string line = $"{Timestamp(DateTimeOffset.Now)} [{_pid}] [{Name(level)}] {message}\n";
+        lock (_lock)
+        {
+            _writer.Write(line);
+            _writer.Flush();
+        }
+    }
+
+    /// <summary>Text from wsgi.errors goes out as the app wrote it, with no prefix (gunicorn does the same).</summary>
+    public void Raw(string text)
+    {
+        lock (_lock)
+        {
+            _writer.Write(text);
+            _writer.Flush();
+        }
+    }
+
+    /// <summary>gunicorn's datefmt "[%Y-%m-%d %H:%M:%S %z]".</summary>
+    public static string Timestamp(DateTimeOffset now)
+    {
+        TimeSpan off = now.Offset;
+        char sign = off < TimeSpan.Zero ? '-' : '+';
+        off = off.Duration();
+        return string.Create(CultureInfo.InvariantCulture, $"[{now:yyyy-MM-dd HH:mm:ss} {sign}{off.Hours:00}{off.Minutes:00}]");
+    }
+
+    private static string Name(LogLevel level) => level switch
+    {
+        LogLevel.Debug => "DEBUG",
+        LogLevel.Info => "INFO",
+        LogLevel.Warning => "WARNING",
+        LogLevel.Error => "ERROR",
+        _ => "CRITICAL",
+    };
+
+    public void Dispose()
+    {
+        if (_ownsWriter)
+        {
+            _writer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Sharpicorn.Wsgi;
+
+/// <summary>gunicorn's error response (util.write_error), byte for byte, always with Connection: close.</summary>
+internal static class ErrorPage
+{
+    public static byte[] Body(string reason, string message) => Encoding.Latin1.GetBytes(string.Create(CultureInfo.InvariantCulture,
+        $"<html>\n  <head>\n    <title>{reason}</title>\n  </head>\n  <body>\n    <h1><p>{reason}</p></h1>\n    {WebUtility.HtmlEncode(message)}\n  </body>\n</html>\n"));
+
+    /// <summary>Replaces whatever the response had (nothing may have been sent yet).</summary>
+    public static void Write(WsgiRequest req, int status, string reason, string message)
+    {
+        byte[] body = Body(reason, message);
+        IHttpResponseFeature response = req.Response;
+        response.Headers.Clear();
+        response.StatusCode = status;
+        response.ReasonPhrase = reason;
+        response.Headers.Connection = "close";
+        response.Headers.ContentType = "text/html";
+        response.Headers.ContentLength = body.Length;
+        req.HeadersSent = true;
+        req.LoggedStatus = status;
+        req.BodyAllowed = false;
+        if (!string.Equals(req.Request.Method, "HEAD", StringComparison.OrdinalIgnoreCase))
+        {
+            // Starting only queues the headers in Kestrel's pipe; it does not wait on the client.
+            req.Body.StartAsync().GetAwaiter().GetResult();
+            req.Body.Writer.Write(body);
+            req.BytesSent = body.Length;
+        }
+    }
+}

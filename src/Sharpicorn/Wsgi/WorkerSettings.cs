@@ -1,0 +1,22 @@
+using Sharpicorn.Logging;
+
+namespace Sharpicorn.Wsgi;
+
+/// <summary>What the WSGI layer needs from the configuration, fixed before the threads start.</summary>
+internal sealed class WorkerSettings
+{
+    /// <summary>gunicorn's default: 1 thread.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>gunicorn's default: 1 worker. Sets wsgi.multiprocess.</summary>
+    public int Workers { get; init; } = 1;
+
+    public string ServerSoftware { get; init; } = "sharpicorn";
+
+    /// <summary>From the SCRIPT_NAME environment variable, as gunicorn reads it; empty by default.</summary>
+    public string ScriptName { get; init; } = "";
+
+    public ErrorLog? ErrorLog { get; init; }
+
+    public AccessLog? AccessLog { get; init; }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http.Features;
+using Sharpicorn.Logging;
+
+namespace Sharpicorn.Wsgi;
+
+/// <summary>
+/// One request on its way through WSGI: Kestrel's features in, the response state machine out.
+/// Created on a Kestrel thread, then owned by exactly one Python thread until
+/// <see cref="Completion"/> is set; Kestrel does not touch the features in between.
+/// </summary>
+internal sealed class WsgiRequest
+{
+    public WsgiRequest(IFeatureCollection features)
+    {
+        Features = features;
+        Request = features.GetRequiredFeature<IHttpRequestFeature>();
+        Response = features.GetRequiredFeature<IHttpResponseFeature>();
+        Body = features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        Connection = features.GetRequiredFeature<IHttpConnectionFeature>();
+        Lifetime = features.GetRequiredFeature<IHttpRequestLifetimeFeature>();
+        Started = DateTimeOffset.Now;
+        StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    public IFeatureCollection Features { get; }
+    public IHttpRequestFeature Request { get; }
+    public IHttpResponseFeature Response { get; }
+    public IHttpResponseBodyFeature Body { get; }
+    public IHttpConnectionFeature Connection { get; }
+    public IHttpRequestLifetimeFeature Lifetime { get; }
+    public DateTimeOffset Started { get; }
+    public long StartTimestamp { get; }
+
+    /// <summary>Completed by the Python thread; continuations run on the thread pool, never on it.</summary>
+    public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Response state, written by start_response and the body writer (Python thread only).
+    public bool StartResponseCalled { get; set; }
+    public int StatusCode { get; set; }
+    public string? ReasonPhrase { get; set; }
+    public List<KeyValuePair<string, string>> Headers { get; } = [];
+    public long? ContentLength { get; set; }
+    public bool CloseConnection { get; set; }
+    public bool HeadersSent { get; set; }
+    public bool BodyAllowed { get; set; } = true;
+    public long BytesSent { get; set; }
+    public long UnflushedBytes { get; set; }
+    public bool ClientGone { get; set; }
+
+    /// <summary>The status the access log reports, set when the response is decided.</summary>
+    public int LoggedStatus { get; set; }
+
+    public AccessLogEntry ToAccessLogEntry()
+    {
+        string raw = Request.RawTarget;
+        int q = raw.IndexOf('?', StringComparison.Ordinal);
+        IHttpRequestFeature request = Request;
+        IHttpResponseFeature response = Response;
+        return new AccessLogEntry
+        {
+            RemoteAddr = Connection.RemoteIpAddress?.ToString() ?? "-",
+            Method = Request.Method,
+            RawUri = raw,
+            Path = q >= 0 ? raw[..q] : raw,
+            Query = q >= 0 ? raw[(q + 1)..] : "",
+            Protocol = Request.Protocol,
+            Status = LoggedStatus,
+            BytesSent = BytesSent,
+            Started = Started,
+            Duration = System.Diagnostics.Stopwatch.GetElapsedTime(StartTimestamp),
+            RequestHeader = name => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
+            ResponseHeader = name => response.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
+        };
+    }
+}
