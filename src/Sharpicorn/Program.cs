@@ -132,7 +132,7 @@ internal static class Program
             }
 
             var loggerFactory = new KestrelLoggerFactory(log);
-            KestrelFront front = await KestrelFront.StartAsync(listeners, settings, new WsgiHttpApplication(pool, settings), loggerFactory).ConfigureAwait(false);
+            KestrelFront front = await KestrelFront.StartAsync(listeners, settings, new WsgiHttpApplication(pool, settings, log), loggerFactory).ConfigureAwait(false);
 
             PosixSignal signal = await signals.Reader.ReadAsync().ConfigureAwait(false);
             bool graceful = signal == PosixSignal.SIGTERM;

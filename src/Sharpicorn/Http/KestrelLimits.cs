@@ -6,7 +6,7 @@ namespace Sharpicorn.Http;
 /// <summary>
 /// The one place where gunicorn's names meet Kestrel's. Where Kestrel has no equivalent, or
 /// answers differently from gunicorn, Kestrel's own limit is set above gunicorn's and
-/// <see cref="RequestLimits"/> applies gunicorn's exactly.
+/// <see cref="RequestChecks"/> applies gunicorn's exactly.
 /// </summary>
 internal static class KestrelLimits
 {
@@ -15,7 +15,7 @@ internal static class KestrelLimits
         // keepalive: gunicorn's default 2 s. 0 disables keep-alive (see WsgiHttpApplication).
         limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(s.KeepAlive, 1));
 
-        // limit_request_line: gunicorn's is checked exactly in RequestLimits, with gunicorn's
+        // limit_request_line: gunicorn's is checked exactly in RequestChecks, with gunicorn's
         // 400; Kestrel's own (414) is only the backstop, 4 KiB above it, or 64 KiB for "0".
         limits.MaxRequestLineSize = s.LimitRequestLine == 0 ? 64 * 1024 : s.LimitRequestLine + 4096;
 
@@ -23,7 +23,7 @@ internal static class KestrelLimits
         int fields = s.LimitRequestFields is <= 0 or > 32768 ? 32768 : s.LimitRequestFields;
         limits.MaxRequestHeaderCount = fields;
 
-        // limit_request_field_size: Kestrel has no per-field limit (RequestLimits checks it);
+        // limit_request_field_size: Kestrel has no per-field limit (RequestChecks checks it);
         // its total limit is set to what gunicorn's two limits allow together.
         long fieldSize = s.LimitRequestFieldSize <= 0 ? 65536 : s.LimitRequestFieldSize;
         limits.MaxRequestHeadersTotalSize = (int)Math.Min(int.MaxValue, (fields + 1) * (fieldSize + 2));

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Sharpicorn.Cli;
+using Sharpicorn.Logging;
 using Sharpicorn.Wsgi;
 
 namespace Sharpicorn.Http;
@@ -10,15 +11,19 @@ namespace Sharpicorn.Http;
 /// request for a Python thread and give Kestrel the task that thread completes. This runs on
 /// Kestrel's threads and never touches the GIL.
 /// </summary>
-internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings settings) : IHttpApplication<WsgiRequest>
+internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings settings, ErrorLog log) : IHttpApplication<WsgiRequest>
 {
     public WsgiRequest CreateContext(IFeatureCollection contextFeatures) => new(contextFeatures);
 
     public Task ProcessRequestAsync(WsgiRequest context)
     {
-        if (RequestLimits.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize) is var (status, reason, message))
+        if (RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize) is { } rejection)
         {
-            ErrorPage.Write(context, status, reason, message);
+            if (log.IsEnabled(LogLevel.Debug))
+            {
+                log.Debug($"Invalid request from ip={context.Connection.RemoteIpAddress}: {rejection.Message}");
+            }
+            ErrorPage.Write(context, rejection.Status, rejection.Reason, rejection.Message);
             return Task.CompletedTask;
         }
         if (settings.KeepAlive <= 0)

@@ -457,6 +457,11 @@ internal sealed unsafe partial class PythonWorker
                 reader.AdvanceTo(buffer.End);
                 if (rr.IsCompleted || rr.IsCanceled)
                 {
+                    if (ForbiddenTrailer(req) is string field)
+                    {
+                        PyStr.SetError(CPython.PyExc_IOError, $"Invalid HTTP header name: '{field}' is not allowed in chunked trailers");
+                        return 0;
+                    }
                     return CPython.PyBytes_FromStringAndSize(null, 0);
                 }
                 continue;
@@ -475,5 +480,23 @@ internal sealed unsafe partial class PythonWorker
             reader.AdvanceTo(buffer.GetPosition(take));
             return bytes;
         }
+    }
+
+    /// <summary>RFC 9110 section 6.5.1: framing and routing fields must not arrive as trailers (gunicorn rejects them).</summary>
+    private static string? ForbiddenTrailer(WsgiRequest req)
+    {
+        if (req.Features.Get<IHttpRequestTrailersFeature>() is not { Available: true } trailers)
+        {
+            return null;
+        }
+        foreach (string name in trailers.Trailers.Keys)
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase))
+            {
+                return name.ToUpperInvariant();
+            }
+        }
+        return null;
     }
 }

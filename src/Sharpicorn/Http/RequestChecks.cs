@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace Sharpicorn.Http;
+
+/// <summary>
+/// gunicorn's request rules that Kestrel does not enforce itself, checked on Kestrel's thread
+/// before the request is queued: the exact limit_request_line and limit_request_field_size,
+/// and the framing and field-value rules gunicorn rejects and Kestrel lets through
+/// (control characters, a repeated or signed Content-Length or Content-Type,
+/// Transfer-Encoding with Content-Length or on HTTP/1.0).
+/// </summary>
+internal static class RequestChecks
+{
+    public readonly record struct Rejection(int Status, string Reason, string Message);
+
+    public static Rejection? Check(IHttpRequestFeature request, int limitRequestLine, int limitRequestFieldSize)
+    {
+        if (limitRequestLine > 0)
+        {
+            int line = request.Method.Length + 1 + request.RawTarget.Length + 1 + request.Protocol.Length;
+            if (line > limitRequestLine)
+            {
+                return new(400, "Bad Request", $"Request Line is too large ({line} > {limitRequestLine})");
+            }
+        }
+        bool hasContentLength = false, hasTransferEncoding = false;
+        foreach (KeyValuePair<string, StringValues> h in request.Headers)
+        {
+            string name = h.Key;
+            foreach (string? v in h.Value)
+            {
+                string value = v ?? "";
+                // gunicorn measures the field line "Name: value".
+                if (limitRequestFieldSize > 0 && name.Length + 2 + value.Length > limitRequestFieldSize)
+                {
+                    return new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'");
+                }
+                if (value.AsSpan().IndexOfAnyInRange('\0', '\x08') >= 0 || value.AsSpan().IndexOfAnyInRange('\x0A', '\x1F') >= 0 || value.Contains('\x7F', StringComparison.Ordinal))
+                {
+                    return Invalid(name);
+                }
+            }
+            if (string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                hasContentLength = true;
+                if (h.Value.Count != 1 || h.Value[0] is not { Length: > 0 } cl || cl.AsSpan().IndexOfAnyExceptInRange('0', '9') >= 0)
+                {
+                    return Invalid(name);
+                }
+            }
+            else if (string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) && h.Value.Count > 1)
+            {
+                return Invalid(name);
+            }
+            else if (string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                hasTransferEncoding = true;
+            }
+        }
+        if (hasTransferEncoding && (hasContentLength || request.Protocol == "HTTP/1.0"))
+        {
+            // Both framings at once is the request-smuggling shape; HTTP/1.0 has no chunking.
+            return Invalid("Transfer-Encoding");
+        }
+        return null;
+    }
+
+    private static Rejection Invalid(string name) => new(400, "Bad Request", $"Invalid HTTP Header: '{name.ToUpperInvariant()}'");
+}
