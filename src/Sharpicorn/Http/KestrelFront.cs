@@ -20,6 +20,8 @@ internal sealed class KestrelFront(KestrelServer server)
             RequestHeaderEncodingSelector = static _ => Encoding.Latin1,
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
             ApplicationServices = EmptyServiceProvider.Instance,
+            // An absolute-form target names its own host (RFC 9112 3.2.2); gunicorn accepts it too.
+            AllowHostHeaderOverride = true,
         };
         KestrelLimits.Apply(options.Limits, settings);
         foreach (Listener listener in listeners)

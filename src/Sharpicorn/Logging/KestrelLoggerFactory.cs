@@ -30,7 +30,7 @@ internal sealed class KestrelLoggerFactory(ErrorLog log) : ILoggerFactory
         public void Log<TState>(MsLogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             LogLevel level = Map(logLevel);
-            if (!log.IsEnabled(level))
+            if (!log.IsEnabled(level) || exception is Wsgi.ResponseAbortedException)
             {
                 return;
             }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
@@ -318,11 +319,21 @@ internal sealed unsafe partial class PythonWorker
     /// </summary>
     private static void Fail(WsgiRequest req, PythonException e)
     {
+        if (req.BodyError is BadHttpRequestException bad && !req.HeadersSent)
+        {
+            // The body was malformed (bad chunking, too large): the client's fault, as gunicorn
+            // answers it, even though the app saw it first as an exception from wsgi.input.
+            Settings.ErrorLog?.Debug($"Invalid request from ip={req.Connection.RemoteIpAddress}: {bad.Message}");
+            ErrorPage.Write(req, bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message);
+            return;
+        }
         Settings.ErrorLog?.Error($"Error handling request {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
         if (req.HeadersSent)
         {
+            // Too late for a 500: end the connection without completing the body, so the client
+            // can tell (no final chunk, or fewer bytes than Content-Length).
             req.ClientGone = true;
-            req.Lifetime.Abort();
+            req.AbortAfterStart = true;
             return;
         }
         ErrorPage.Write(req, 500, "Internal Server Error", "");
@@ -447,6 +458,7 @@ internal sealed unsafe partial class PythonWorker
                 }
                 if (error is not null)
                 {
+                    req.BodyError = error;
                     PyStr.SetError(CPython.PyExc_IOError, error.Message);
                     return 0;
                 }

@@ -147,6 +147,15 @@ internal sealed unsafe partial class PythonWorker
                 Settings.ErrorLog?.Error("Failed to write to the access log: " + e.Message);
             }
         }
-        request.Completion.TrySetResult();
+        if (request.AbortAfterStart)
+        {
+            // Kestrel's answer to an app that fails mid-response: it stops the output (no final
+            // chunk), delivers what was already flushed, and closes the connection.
+            request.Completion.TrySetException(new ResponseAbortedException());
+        }
+        else
+        {
+            request.Completion.TrySetResult();
+        }
     }
 }

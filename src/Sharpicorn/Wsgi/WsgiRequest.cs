@@ -47,6 +47,12 @@ internal sealed class WsgiRequest
     public long UnflushedBytes { get; set; }
     public bool ClientGone { get; set; }
 
+    /// <summary>Set when reading the body failed; a malformed body is answered as gunicorn does (400), not as an app error.</summary>
+    public Exception? BodyError { get; set; }
+
+    /// <summary>The app failed after the headers went out: Kestrel must end the connection, not the response.</summary>
+    public bool AbortAfterStart { get; set; }
+
     /// <summary>The status the access log reports, set when the response is decided.</summary>
     public int LoggedStatus { get; set; }
 

@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Sharpicorn.Tests.TestUtilities;
+
+/// <summary>Raw bytes over a real socket: tests assert on exactly what goes over the wire.</summary>
+public sealed class RawHttp : IDisposable
+{
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+    private readonly Socket _socket;
+    private readonly List<byte> _buffer = [];
+
+    public RawHttp(int port)
+    {
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _socket.Connect("127.0.0.1", port);
+        _socket.ReceiveTimeout = (int)ReadTimeout.TotalMilliseconds;
+    }
+
+    /// <summary>Sends one request and returns everything until the server closes (the request should say Connection: close).</summary>
+    public static string Exchange(int port, string request)
+    {
+        using var c = new RawHttp(port);
+        c.Send(request);
+        return c.ReadToClose();
+    }
+
+    public static HttpReply Get(int port, string target, string extraHeaders = "") =>
+        HttpReply.Parse(Exchange(port, $"GET {target} HTTP/1.1\r\nHost: test\r\n{extraHeaders}Connection: close\r\n\r\n"));
+
+    public void Send(string latin1) => Send(Encoding.Latin1.GetBytes(latin1));
+
+    public void Send(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int n = _socket.Send(bytes);
+            bytes = bytes[n..];
+        }
+    }
+
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
+    public string ReadToClose()
+    {
+        var buf = new byte[65536];
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = _socket.Receive(buf);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                break;
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            _buffer.AddRange(buf.AsSpan(0, n));
+        }
+        string s = Encoding.Latin1.GetString([.. _buffer]);
+        _buffer.Clear();
+        return s;
+    }
+
+    /// <summary>Reads until <paramref name="marker"/> has arrived; returns everything read so far and keeps nothing.</summary>
+    public string ReadUntil(string marker)
+    {
+        var buf = new byte[65536];
+        while (!Encoding.Latin1.GetString([.. _buffer]).Contains(marker, StringComparison.Ordinal))
+        {
+            int n = _socket.Receive(buf);
+            if (n == 0)
+            {
+                throw new IOException($"connection closed before '{marker}' arrived; got: {Encoding.Latin1.GetString([.. _buffer])}");
+            }
+            _buffer.AddRange(buf.AsSpan(0, n));
+        }
+        string s = Encoding.Latin1.GetString([.. _buffer]);
+        _buffer.Clear();
+        return s;
+    }
+
+    /// <summary>Reads exactly one response (Content-Length or chunked framing) from a kept-alive connection.</summary>
+    public HttpReply ReadResponse()
+    {
+        string head = ReadUntil("\r\n\r\n");
+        int end = head.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+        string rest = head[end..];
+        HttpReply partial = HttpReply.Parse(head[..end]);
+        string body;
+        if (partial.Header("Content-Length") is string cl)
+        {
+            int need = int.Parse(cl, System.Globalization.CultureInfo.InvariantCulture);
+            var sb = new StringBuilder(rest);
+            while (sb.Length < need)
+            {
+                var buf = new byte[65536];
+                int n = _socket.Receive(buf);
+                if (n == 0)
+                {
+                    break;
+                }
+                sb.Append(Encoding.Latin1.GetString(buf, 0, n));
+            }
+            body = sb.ToString(0, need);
+            _buffer.AddRange(Encoding.Latin1.GetBytes(sb.ToString()[need..]));
+        }
+        else if (partial.Header("Transfer-Encoding") == "chunked")
+        {
+            _buffer.AddRange(Encoding.Latin1.GetBytes(rest));
+            string raw = ReadUntil("0\r\n\r\n");
+            body = HttpReply.Dechunk(raw);
+        }
+        else
+        {
+            _buffer.AddRange(Encoding.Latin1.GetBytes(rest));
+            body = ReadToClose();
+        }
+        return partial with { Body = body };
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
