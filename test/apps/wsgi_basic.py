@@ -209,6 +209,7 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Length", str(n))])
         return [b"z" * n]
     if path == "/sleep":
+        environ["wsgi.errors"].write("sleep started\n")
         ev = threading.Event()
         ev.wait(float(qs or "1"))
         return _json(start_response, {"slept": qs})
@@ -230,3 +231,14 @@ def create_app(prefix="factory"):
 
 
 not_callable = 42
+
+
+def venv_app(environ, start_response):
+    """Reports which interpreter world the app sees: sys.prefix and a venv-only module."""
+    try:
+        import venv_marker
+        marker = venv_marker.WHERE
+    except ImportError:
+        marker = None
+    return _json(start_response, {"prefix": sys.prefix, "executable": sys.executable, "marker": marker,
+                                  "version": "%d.%d.%d" % sys.version_info[:3]})

@@ -29,14 +29,36 @@ internal static class Repo
         throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>What python3 on PATH really runs (through pyenv's shim), if it is a pyenv build.</summary>
     private static string? FindPyenv()
+    {
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("python3", "-c \"import sys; print(sys.executable)\"") { RedirectStandardOutput = true };
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            string exe = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return exe.Contains("/.pyenv/", StringComparison.Ordinal) ? exe : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every pyenv CPython 3.9 to 3.13 on this machine, for the binding's version matrix.</summary>
+    public static IEnumerable<string> PyenvVersions()
     {
         string root = Environment.GetEnvironmentVariable("PYENV_ROOT") ?? Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".pyenv");
         string versions = Path.Combine(root, "versions");
         if (!Directory.Exists(versions))
         {
-            return null;
+            return [];
         }
-        return Directory.GetDirectories(versions).Select(d => Path.Combine(d, "bin", "python3")).Where(File.Exists).OrderBy(p => p, StringComparer.Ordinal).LastOrDefault();
+        return Directory.GetDirectories(versions)
+            .Select(d => (Dir: d, Ok: Version.TryParse(Path.GetFileName(d), out Version? v), V: v))
+            .Where(x => x.Ok && x.V!.Major == 3 && x.V.Minor is >= 9 and <= 13 && File.Exists(Path.Combine(x.Dir, "bin", "python3")))
+            .OrderBy(x => x.V)
+            .Select(x => Path.Combine(x.Dir, "bin", "python3"));
     }
 }

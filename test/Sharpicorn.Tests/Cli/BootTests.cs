@@ -1,0 +1,125 @@
+using Sharpicorn.Tests.TestUtilities;
+
+namespace Sharpicorn.Tests.Cli;
+
+/// <summary>Bad input at startup: one clear line and gunicorn's exit code, never a hang.</summary>
+public sealed class BootTests
+{
+    private static (int Code, string Log) Run(params string[] args)
+    {
+        using var s = ServerProcess.Start(args, waitReady: false);
+        int code = s.WaitForExit();
+        return (code, s.ErrorLog + s.Output);
+    }
+
+    [Fact]
+    public void ModuleNotFound_Exit4WithTraceback()
+    {
+        (int code, string log) = Run("--python", Repo.DebianPython, "no_such_module:app");
+        Assert.Equal(4, code);
+        Assert.Contains("Traceback (most recent call last):", log, StringComparison.Ordinal);
+        Assert.Contains("ModuleNotFoundError: No module named 'no_such_module'", log, StringComparison.Ordinal);
+        Assert.Contains("Reason: App failed to load.", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImportFails_Exit4WithTraceback()
+    {
+        (int code, string log) = Run("--python", Repo.DebianPython, "broken_import:app");
+        Assert.Equal(4, code);
+        Assert.Contains("broken_import.py\", line 1", log, StringComparison.Ordinal);
+        Assert.Contains("No module named 'this_module_does_not_exist'", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AttributeMissing_Exit4WithGunicornsMessage()
+    {
+        (int code, string log) = Run("--python", Repo.DebianPython, "wsgi_basic:nope");
+        Assert.Equal(4, code);
+        Assert.Contains("Failed to find attribute 'nope' in 'wsgi_basic'.", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AttributeNotCallable_Exit4WithGunicornsMessage()
+    {
+        (int code, string log) = Run("--python", Repo.DebianPython, "wsgi_basic:not_callable");
+        Assert.Equal(4, code);
+        Assert.Contains("Application object must be callable.", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoPython_Exit3()
+    {
+        (int code, string log) = Run("--python", "/nonexistent/python3", "wsgi_basic:app");
+        Assert.Equal(3, code);
+        Assert.Contains("cannot run the Python interpreter /nonexistent/python3", log, StringComparison.Ordinal);
+        Assert.Contains("Reason: Worker failed to boot.", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PythonWithoutSharedLibrary_Exit3NamesTheFix()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-fakepy").FullName;
+        string fake = Path.Combine(dir, "python3");
+        // Answers the probe like a static CPython build whose libpython does not exist.
+        File.WriteAllText(fake, "#!/bin/sh\necho '{\"version\": \"3.11.9\", \"major\": 3, \"minor\": 11, \"implementation\": \"cpython\", \"executable\": \"" + fake + "\", \"prefix\": \"/x\", \"exec_prefix\": \"/x\", \"base_prefix\": \"/x\", \"base_exec_prefix\": \"/x\", \"path\": [], \"site_dirs\": [], \"libdir\": \"/nonexistent/lib\", \"instsoname\": \"libpython3.11.so.1.0\", \"ldlibrary\": \"libpython3.11.a\", \"multiarch\": \"\", \"shared\": false}'\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        (int code, string log) = Run("--python", fake, "wsgi_basic:app");
+        Assert.Equal(3, code);
+        Assert.Contains("has no shared libpython: /nonexistent/lib/libpython3.11.so.1.0 does not exist", log, StringComparison.Ordinal);
+        Assert.Contains("--enable-shared", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PortInUse_Exit1AfterGunicornsRetries()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        (int code, string log) = Run("-b", $"127.0.0.1:{port}", "--python", Repo.DebianPython, "wsgi_basic:app");
+        Assert.Equal(1, code);
+        Assert.Contains($"[ERROR] Connection in use: ('127.0.0.1', {port})", log, StringComparison.Ordinal);
+        Assert.Contains("[ERROR] Retrying in 1 second.", log, StringComparison.Ordinal);
+        Assert.Contains($"[ERROR] Can't connect to ('127.0.0.1', {port})", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadBindAddress_Exit1()
+    {
+        (int code, string log) = Run("-b", "127.0.0.1:notaport", "wsgi_basic:app");
+        Assert.Equal(1, code);
+        Assert.Contains("'notaport' is not a valid port number.", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnsupportedGunicornFlag_RefusedExit2()
+    {
+        (int code, string log) = Run("--timeout", "30", "wsgi_basic:app");
+        Assert.Equal(2, code);
+        Assert.Contains("sharpicorn: error: -t/--timeout: worker timeouts need the arbiter", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownFlag_RefusedExit2()
+    {
+        (int code, string log) = Run("--frobnicate", "wsgi_basic:app");
+        Assert.Equal(2, code);
+        Assert.Contains("sharpicorn: error: unrecognized arguments: --frobnicate", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoAppModule_Exit2()
+    {
+        (int code, string log) = Run();
+        Assert.Equal(2, code);
+        Assert.Contains("No application module specified.", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Version_PrintsGunicornStyle()
+    {
+        (int code, string log) = Run("--version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^sharpicorn \(version \d+\.\d+\.\d+\)", log);
+    }
+}
