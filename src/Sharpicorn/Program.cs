@@ -59,10 +59,12 @@ internal static class Program
         }
 
         ErrorLog log;
-        AccessLogFormat accessFormat;
+        ForwardedScheme forwarded;
         try
         {
-            accessFormat = new AccessLogFormat(settings.AccessLogFormat);
+            // Validate what can be validated before anything is bound or loaded.
+            _ = new AccessLogFormat(settings.AccessLogFormat);
+            forwarded = new ForwardedScheme(settings);
             log = new ErrorLog(settings.ErrorLog, Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
             ApplyEnvironment(settings);
         }
@@ -71,10 +73,9 @@ internal static class Program
             Console.Error.WriteLine($"\nError: {e.Message}\n");
             return ExitCodes.ConfigError;
         }
-        _ = accessFormat;
         using (log)
         {
-            return await RunAsync(settings, log, args).ConfigureAwait(false);
+            return await RunAsync(settings, forwarded, log, args).ConfigureAwait(false);
         }
     }
 
@@ -98,7 +99,7 @@ internal static class Program
         }
     }
 
-    private static async Task<int> RunAsync(ServerSettings settings, ErrorLog log, string[] args)
+    private static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, string[] args)
     {
         int pid = Environment.ProcessId;
         log.Info($"Starting sharpicorn {Version}");
@@ -132,7 +133,7 @@ internal static class Program
             }
 
             var loggerFactory = new KestrelLoggerFactory(log);
-            KestrelFront front = await KestrelFront.StartAsync(listeners, settings, new WsgiHttpApplication(pool, settings, log), loggerFactory).ConfigureAwait(false);
+            KestrelFront front = await KestrelFront.StartAsync(listeners, settings, new WsgiHttpApplication(pool, settings, forwarded, log), loggerFactory).ConfigureAwait(false);
 
             PosixSignal signal = await signals.Reader.ReadAsync().ConfigureAwait(false);
             bool graceful = signal == PosixSignal.SIGTERM;
@@ -276,6 +277,7 @@ internal static class Program
             ScriptName = Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "",
             ErrorLog = log,
             AccessLog = access,
+            KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
         };
         var pool = new PythonWorkerPool(app, settings.Threads);
         WsgiNative.Register(pool.Workers);

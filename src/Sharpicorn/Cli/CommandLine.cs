@@ -35,6 +35,8 @@ internal static class CommandLine
         new(["--error-logfile", "--log-file"], "FILE", "The error log file to write to; '-' means stderr. [-]", (s, v) => s.ErrorLog = v),
         new(["--log-level"], "LEVEL", "debug, info, warning, error or critical. [info]", (s, v) => s.LogLevel = Level(v)),
         new(["-p", "--pid"], "FILE", "A filename to use for the PID file. [None]", (s, v) => s.PidFile = v),
+        new(["--forwarded-allow-ips"], "STRING", "Front-end IPs (or CIDR networks, or '*') trusted to set secure_scheme_headers. [127.0.0.1,::1]", (s, v) => s.ForwardedAllowIps = v),
+        new(["--header-map"], "STRING", "Request headers with '_' in the name: drop, refuse or dangerous. [drop]", (s, v) => s.HeaderMap = HeaderMap(v)),
         new(["--python"], "PATH", "The Python interpreter to embed. [$SHARPICORN_PYTHON, $VIRTUAL_ENV/bin/python, python3]", (s, v) => s.Python = v),
     ];
 
@@ -63,11 +65,9 @@ internal static class CommandLine
         (["--sendfile"], false, "--sendfile is not supported yet"),
         (["--no-sendfile"], false, "--no-sendfile is not supported yet"),
         (["--paste", "--paster"], true, "PasteDeploy apps are not supported"),
-        (["--forwarded-allow-ips"], true, "proxy headers (forwarded_allow_ips) are not supported yet"),
         (["--proxy-protocol"], false, "the PROXY protocol is not supported yet"),
         (["--proxy-allow-from"], true, "the PROXY protocol is not supported yet"),
         (["--strip-header-spaces"], false, "--strip-header-spaces is not supported"),
-        (["--header-map"], true, "only gunicorn's default header_map (drop) is supported"),
         (["--permit-obsolete-folding"], false, "obsolete header folding is always rejected"),
         (["--permit-unconventional-http-method"], false, "unconventional HTTP methods are not supported"),
         (["--casefold-http-method"], false, "--casefold-http-method is not supported"),
@@ -101,6 +101,10 @@ internal static class CommandLine
         if (env("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
         {
             settings.Workers = Int("WEB_CONCURRENCY", concurrency, 1);
+        }
+        if (env("FORWARDED_ALLOW_IPS") is { Length: > 0 } allow)
+        {
+            settings.ForwardedAllowIps = allow;
         }
         if (env("GUNICORN_CMD_ARGS") is { Length: > 0 } cmdArgs)
         {
@@ -207,6 +211,10 @@ internal static class CommandLine
         "gthread" or "gunicorn.workers.gthread.ThreadWorker" or "egg:gunicorn#gthread" => "gthread",
         _ => throw new UsageException($"argument -k/--worker-class: '{value}' is not supported; sharpicorn runs sync and gthread apps on its own Python threads (use --threads for concurrency)"),
     };
+
+    private static string HeaderMap(string value) => value is "drop" or "refuse" or "dangerous"
+        ? value
+        : throw new UsageException($"argument --header-map: invalid choice: '{value}' (choose from drop, refuse, dangerous)");
 
     private static string Level(string value) => value.ToLowerInvariant() switch
     {

@@ -39,6 +39,20 @@ internal sealed class ServerSettings
     /// <summary>limit_request_field_size: 8190 bytes; 0 is unlimited.</summary>
     public int LimitRequestFieldSize { get; set; } = 8190;
 
+    /// <summary>forwarded_allow_ips: "127.0.0.1,::1" (gunicorn 22's default), or $FORWARDED_ALLOW_IPS.</summary>
+    public string ForwardedAllowIps { get; set; } = "127.0.0.1,::1";
+
+    /// <summary>secure_scheme_headers: gunicorn's default trio. Settable from a config file only, as in gunicorn.</summary>
+    public Dictionary<string, string> SecureSchemeHeaders { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["X-FORWARDED-PROTOCOL"] = "ssl",
+        ["X-FORWARDED-PROTO"] = "https",
+        ["X-FORWARDED-SSL"] = "on",
+    };
+
+    /// <summary>header_map: drop (gunicorn 22's default), refuse or dangerous.</summary>
+    public string HeaderMap { get; set; } = "drop";
+
     /// <summary>chdir: the directory sharpicorn was started in.</summary>
     public string? Chdir { get; set; }
 

@@ -14,7 +14,7 @@ internal static class RequestChecks
 {
     public readonly record struct Rejection(int Status, string Reason, string Message);
 
-    public static Rejection? Check(IHttpRequestFeature request, int limitRequestLine, int limitRequestFieldSize)
+    public static Rejection? Check(IHttpRequestFeature request, int limitRequestLine, int limitRequestFieldSize, bool refuseUnderscores)
     {
         if (limitRequestLine > 0)
         {
@@ -28,6 +28,11 @@ internal static class RequestChecks
         foreach (KeyValuePair<string, StringValues> h in request.Headers)
         {
             string name = h.Key;
+            if (refuseUnderscores && name.Contains('_', StringComparison.Ordinal))
+            {
+                // header_map = refuse: gunicorn's InvalidHeaderName.
+                return new(400, "Bad Request", $"Invalid HTTP header name: '{name}'");
+            }
             foreach (string? v in h.Value)
             {
                 string value = v ?? "";

@@ -11,19 +11,31 @@ namespace Sharpicorn.Http;
 /// request for a Python thread and give Kestrel the task that thread completes. This runs on
 /// Kestrel's threads and never touches the GIL.
 /// </summary>
-internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings settings, ErrorLog log) : IHttpApplication<WsgiRequest>
+internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings settings, ForwardedScheme forwarded, ErrorLog log) : IHttpApplication<WsgiRequest>
 {
+    private readonly bool _refuseUnderscores = settings.HeaderMap == "refuse";
+
     public WsgiRequest CreateContext(IFeatureCollection contextFeatures) => new(contextFeatures);
 
     public Task ProcessRequestAsync(WsgiRequest context)
     {
-        if (RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize) is { } rejection)
+        RequestChecks.Rejection? rejection = RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
+        if (rejection is null)
+        {
+            string? scheme = forwarded.Scheme(context.Request, context.Connection.RemoteIpAddress);
+            if (scheme is null)
+            {
+                rejection = new(400, "Bad Request", "Contradictory scheme headers");
+            }
+            context.UrlScheme = scheme ?? "http";
+        }
+        if (rejection is { } r)
         {
             if (log.IsEnabled(LogLevel.Debug))
             {
-                log.Debug($"Invalid request from ip={context.Connection.RemoteIpAddress}: {rejection.Message}");
+                log.Debug($"Invalid request from ip={context.Connection.RemoteIpAddress}: {r.Message}");
             }
-            ErrorPage.Write(context, rejection.Status, rejection.Reason, rejection.Message);
+            ErrorPage.Write(context, r.Status, r.Reason, r.Message);
             return Task.CompletedTask;
         }
         if (settings.KeepAlive <= 0)

@@ -23,8 +23,15 @@ internal sealed unsafe class EnvironBuilder
     private readonly nint _scriptName;
     private readonly string _scriptNameText;
 
-    public EnvironBuilder(nint template, string scriptName)
+    private readonly bool _keepUnderscores;
+    private readonly nint _urlSchemeKey;
+    private readonly nint _https;
+
+    public EnvironBuilder(nint template, string scriptName, bool keepUnderscores)
     {
+        _keepUnderscores = keepUnderscores;
+        _urlSchemeKey = PyStr.FromLatin1("wsgi.url_scheme").Steal();
+        _https = PyStr.FromLatin1("https").Steal();
         _template = template;
         _scriptNameText = scriptName;
         _scriptName = PyStr.FromLatin1(scriptName).Steal();
@@ -77,7 +84,7 @@ internal sealed unsafe class EnvironBuilder
         {
             string name = h.Key;
             // gunicorn's default header_map ("drop"): a name with "_" could pass for one with "-".
-            if (name.Contains('_', StringComparison.Ordinal))
+            if (!_keepUnderscores && name.Contains('_', StringComparison.Ordinal))
             {
                 continue;
             }
@@ -88,6 +95,10 @@ internal sealed unsafe class EnvironBuilder
             SetNew(d, key.Handle, PyStr.FromLatin1(value));
         }
         CPython.PyDict_SetItem(d, WsgiKeys.WsgiInput, input);
+        if (req.UrlScheme == "https")
+        {
+            CPython.PyDict_SetItem(d, _urlSchemeKey, _https);
+        }
         return environ;
     }
 

@@ -259,7 +259,6 @@ internal sealed unsafe partial class PythonWorker
 
     private void SendHeaders(WsgiRequest req)
     {
-        req.HeadersSent = true;
         IHttpResponseFeature response = req.Response;
         response.StatusCode = req.StatusCode;
         string? reason = req.ReasonPhrase;
@@ -278,7 +277,10 @@ internal sealed unsafe partial class PythonWorker
         {
             headers["Server"] = "sharpicorn";
         }
-        if (req.ContentLength is long cl)
+        // A 2xx answer to CONNECT opens a tunnel and must not carry Content-Length (RFC 9110
+        // 9.3.6); Kestrel refuses one. The declared length still bounds what is written.
+        bool tunnel = req.StatusCode is >= 200 and < 300 && string.Equals(req.Request.Method, "CONNECT", StringComparison.Ordinal);
+        if (req.ContentLength is long cl && !tunnel)
         {
             headers.ContentLength = cl;
         }
@@ -290,6 +292,7 @@ internal sealed unsafe partial class PythonWorker
         req.BodyAllowed = status >= 200 && status != 204 && status != 304
             && !string.Equals(req.Request.Method, "HEAD", StringComparison.OrdinalIgnoreCase);
         req.LoggedStatus = status;
+        req.HeadersSent = true;
         if (req.BodyAllowed)
         {
             // Kestrel's body writer hands out buffers only once the response has started.

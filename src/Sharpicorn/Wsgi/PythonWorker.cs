@@ -125,7 +125,7 @@ internal sealed unsafe partial class PythonWorker
         {
             SetConst(template, "SERVER_SOFTWARE", software.Handle);
         }
-        _environ = new EnvironBuilder(template, s.ScriptName);
+        _environ = new EnvironBuilder(template, s.ScriptName, s.KeepUnderscoreHeaders);
     }
 
     private static void SetConst(nint dict, string key, nint value)

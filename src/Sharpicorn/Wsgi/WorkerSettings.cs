@@ -16,6 +16,9 @@ internal sealed class WorkerSettings
     /// <summary>From the SCRIPT_NAME environment variable, as gunicorn reads it; empty by default.</summary>
     public string ScriptName { get; init; } = "";
 
+    /// <summary>header_map "dangerous" keeps header names with "_"; "drop" (gunicorn 22's default) and "refuse" do not reach here.</summary>
+    public bool KeepUnderscoreHeaders { get; init; }
+
     public ErrorLog? ErrorLog { get; init; }
 
     public AccessLog? AccessLog { get; init; }

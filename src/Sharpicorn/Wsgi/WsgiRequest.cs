@@ -31,6 +31,9 @@ internal sealed class WsgiRequest
     public DateTimeOffset Started { get; }
     public long StartTimestamp { get; }
 
+    /// <summary>wsgi.url_scheme: "http", or "https" when a trusted front end says so.</summary>
+    public string UrlScheme { get; set; } = "http";
+
     /// <summary>Completed by the Python thread; continuations run on the thread pool, never on it.</summary>
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
