@@ -1,23 +1,17 @@
 // Design notes
 // ------------
-// One process plays both of gunicorn's roles for now: it binds the sockets (as the arbiter
-// would), then boots one worker in-process: Python, the app, the Python threads, Kestrel.
-// Signals are .NET's (PosixSignalRegistration), never Python's; the handlers only record the
-// signal and wake the main thread, which owns every state change:
-//   TERM        graceful: stop accepting, finish in-flight requests within graceful_timeout, exit 0
-//   INT, QUIT   fast: stop at once, exit 0
-// Shutdown order: Kestrel stops accepting -> in-flight requests finish (or the timeout fires)
-// -> listeners closed, pidfile removed -> exit. The interpreter is not finalized.
+// One executable, two roles, chosen by the environment: a process started by a user is the
+// arbiter (gunicorn's master); a process the arbiter starts with SHARPICORN_WORKER set is a
+// worker. Both parse the same command line, GUNICORN_CMD_ARGS and config file, so a worker
+// needs nothing else from the arbiter but its inherited sockets and pipe (WorkerEnvironment).
+// The arbiter never loads Python.
 using System.Globalization;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Threading.Channels;
+using Sharpicorn.Arbiter;
 using Sharpicorn.Cli;
 using Sharpicorn.Http;
 using Sharpicorn.Logging;
-using Sharpicorn.Python;
-using Sharpicorn.Python.Native;
-using Sharpicorn.Wsgi;
+using Sharpicorn.Worker;
 using LogLevel = Sharpicorn.Logging.LogLevel;
 
 namespace Sharpicorn;
@@ -26,12 +20,17 @@ internal static class Program
 {
     public const string Version = "0.1.0";
 
+    /// <summary>Where sharpicorn was started: workers start here too, so relative paths mean the same to them.</summary>
+    public static string StartDirectory { get; private set; } = "";
+
     public static async Task<int> Main(string[] args)
     {
+        StartDirectory = Directory.GetCurrentDirectory();
+        bool isWorker = Environment.GetEnvironmentVariable(WorkerEnvironment.Role) is not null;
         ServerSettings settings;
         try
         {
-            settings = CommandLine.Parse(args, Environment.GetEnvironmentVariable);
+            settings = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
             if (settings.ShowHelp)
             {
                 Console.Out.Write(CommandLine.Help());
@@ -45,10 +44,6 @@ internal static class Program
             if (settings.AppModule is null)
             {
                 throw new UsageException("No application module specified.");
-            }
-            if (settings.Workers > 1)
-            {
-                throw new UsageException($"-w/--workers {settings.Workers}: several worker processes need the arbiter, which is not built yet; run one process and use --threads for concurrency.");
             }
         }
         catch (UsageException e)
@@ -75,7 +70,9 @@ internal static class Program
         }
         using (log)
         {
-            return await RunAsync(settings, forwarded, log, args).ConfigureAwait(false);
+            return isWorker
+                ? await WorkerHost.RunAsync(settings, forwarded, log, args).ConfigureAwait(false)
+                : await RunArbiterAsync(settings, log, args).ConfigureAwait(false);
         }
     }
 
@@ -87,7 +84,7 @@ internal static class Program
             string key = pair[..eq], value = pair[(eq + 1)..];
             Environment.SetEnvironmentVariable(key, value);
             // libpython reads the C environ, which .NET's setter does not change.
-            LibC.SetEnv(key, value, 1);
+            Python.Native.LibC.SetEnv(key, value, 1);
         }
         if (settings.Chdir is string dir)
         {
@@ -99,11 +96,10 @@ internal static class Program
         }
     }
 
-    private static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, string[] args)
+    private static async Task<int> RunArbiterAsync(ServerSettings settings, ErrorLog log, string[] args)
     {
         int pid = Environment.ProcessId;
         log.Info($"Starting sharpicorn {Version}");
-
         List<Listener>? listeners = Bind(settings, log);
         if (listeners is null)
         {
@@ -114,35 +110,8 @@ internal static class Program
         {
             log.Info($"Listening at: {string.Join(',', listeners)} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
-            log.Info($"Booting worker with pid: {pid}");
-            if (log.IsEnabled(LogLevel.Debug))
-            {
-                log.Debug($"{settings.Threads} Python thread(s), keepalive {settings.KeepAlive}s, graceful_timeout {settings.GracefulTimeout}s");
-            }
-
-            var signals = Channel.CreateUnbounded<PosixSignal>();
-            using var registrations = RegisterSignals(signals.Writer);
-
-            PythonWorkerPool? pool = BootWorker(settings, log, args, out int bootFailure);
-            if (pool is null)
-            {
-                log.Info($"Worker exiting (pid: {pid})");
-                log.Info("Shutting down: Master");
-                log.Info(bootFailure == ExitCodes.AppLoadError ? "Reason: App failed to load." : "Reason: Worker failed to boot.");
-                return bootFailure;
-            }
-
-            var loggerFactory = new KestrelLoggerFactory(log);
-            KestrelFront front = await KestrelFront.StartAsync(listeners, settings, new WsgiHttpApplication(pool, settings, forwarded, log), loggerFactory).ConfigureAwait(false);
-
-            PosixSignal signal = await signals.Reader.ReadAsync().ConfigureAwait(false);
-            bool graceful = signal == PosixSignal.SIGTERM;
-            log.Info($"Handling signal: {SignalName(signal)}");
-            using var timeout = new CancellationTokenSource(graceful ? TimeSpan.FromSeconds(settings.GracefulTimeout) : TimeSpan.Zero);
-            await front.StopAsync(timeout.Token).ConfigureAwait(false);
-            log.Info($"Worker exiting (pid: {pid})");
-            log.Info("Shutting down: Master");
-            return ExitCodes.Ok;
+            var arbiter = new Arbiter.Arbiter(settings, args, listeners, log);
+            return await arbiter.RunAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -154,9 +123,16 @@ internal static class Program
         }
     }
 
-    /// <summary>gunicorn's create_sockets: five tries a second apart, then "Can't connect to".</summary>
+    /// <summary>
+    /// The listening sockets: adopted from a re-exec'ing master (USR2) or from systemd
+    /// (LISTEN_FDS), else bound here with gunicorn's five tries a second apart.
+    /// </summary>
     private static List<Listener>? Bind(ServerSettings settings, ErrorLog log)
     {
+        if (InheritedFds() is { } inherited)
+        {
+            return [.. inherited.Select(fd => Listener.Bind(new BindAddress(null, 0, null, fd), settings.Backlog))];
+        }
         var listeners = new List<Listener>();
         foreach (string bind in settings.Bind)
         {
@@ -205,6 +181,25 @@ internal static class Program
         return listeners;
     }
 
+    /// <summary>Descriptors handed down by an old master (USR2) or by systemd socket activation.</summary>
+    private static List<int>? InheritedFds()
+    {
+        if (Environment.GetEnvironmentVariable(WorkerEnvironment.InheritedFds) is { Length: > 0 } fds)
+        {
+            Environment.SetEnvironmentVariable(WorkerEnvironment.InheritedFds, null);
+            return [.. fds.Split(',').Select(f => int.Parse(f, CultureInfo.InvariantCulture))];
+        }
+        if (Environment.GetEnvironmentVariable("LISTEN_FDS") is { Length: > 0 } count
+            && Environment.GetEnvironmentVariable("LISTEN_PID") == Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
+        {
+            // sd_listen_fds(3): descriptors start at 3.
+            Environment.SetEnvironmentVariable("LISTEN_FDS", null);
+            Environment.SetEnvironmentVariable("LISTEN_PID", null);
+            return [.. Enumerable.Range(3, int.Parse(count, CultureInfo.InvariantCulture))];
+        }
+        return null;
+    }
+
     private static List<Listener>? Abandon(List<Listener> listeners)
     {
         foreach (Listener l in listeners)
@@ -213,100 +208,6 @@ internal static class Program
         }
         return null;
     }
-
-    /// <summary>Python, the app and the Python threads; null with gunicorn's exit code on failure.</summary>
-    private static PythonWorkerPool? BootWorker(ServerSettings settings, ErrorLog log, string[] args, out int failure)
-    {
-        failure = ExitCodes.Ok;
-        string? interpreter = InterpreterInfo.Resolve(settings.Python);
-        try
-        {
-            if (interpreter is null)
-            {
-                throw new PythonBootException("no Python interpreter found: pass --python PATH, set SHARPICORN_PYTHON, activate a virtualenv, or put python3 on PATH.");
-            }
-            InterpreterInfo info = InterpreterInfo.Probe(interpreter);
-            var front = new List<string>();
-            foreach (string p in settings.PythonPath)
-            {
-                front.Add(Path.GetFullPath(p));
-            }
-            front.Add(Directory.GetCurrentDirectory());
-            string self = Environment.ProcessPath ?? "sharpicorn";
-            PythonRuntime.Initialize(info, front, [self, .. args]);
-            log.Debug($"Embedded CPython {info.Version} from {info.Interpreter}");
-        }
-        catch (PythonBootException e)
-        {
-            log.Error($"Worker failed to boot: {e.Message}");
-            failure = ExitCodes.WorkerBootError;
-            return null;
-        }
-
-        WsgiApp app;
-        using (GilScope.Acquire())
-        {
-            try
-            {
-                WsgiKeys.Create();
-                app = WsgiApp.Load(settings.AppModule!);
-            }
-            catch (PythonException e)
-            {
-                if (e.TypeName == "AppImportError")
-                {
-                    log.Error($"Failed to load the application: {e.PythonMessage}");
-                    Console.Error.WriteLine(e.PythonMessage);
-                }
-                else
-                {
-                    log.Error($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
-                }
-                failure = ExitCodes.AppLoadError;
-                return null;
-            }
-        }
-
-        AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat) : null;
-        WsgiNative.ErrorLog = log;
-        PythonWorker.Settings = new WorkerSettings
-        {
-            Threads = settings.Threads,
-            Workers = settings.Workers,
-            ServerSoftware = "sharpicorn/" + Version,
-            ScriptName = Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "",
-            ErrorLog = log,
-            AccessLog = access,
-            KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
-        };
-        var pool = new PythonWorkerPool(app, settings.Threads);
-        WsgiNative.Register(pool.Workers);
-        pool.Start();
-        return pool;
-    }
-
-    private static IDisposable RegisterSignals(ChannelWriter<PosixSignal> writer)
-    {
-        var list = new List<PosixSignalRegistration>();
-        foreach (PosixSignal s in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
-        {
-            list.Add(PosixSignalRegistration.Create(s, ctx =>
-            {
-                // Handlers only enqueue; the main loop acts.
-                ctx.Cancel = true;
-                writer.TryWrite(ctx.Signal);
-            }));
-        }
-        return new Registrations(list);
-    }
-
-    private static string SignalName(PosixSignal s) => s switch
-    {
-        PosixSignal.SIGTERM => "term",
-        PosixSignal.SIGINT => "int",
-        PosixSignal.SIGQUIT => "quit",
-        _ => ((int)s).ToString(CultureInfo.InvariantCulture),
-    };
 
     private static void WritePidFile(ServerSettings settings, ErrorLog log)
     {
@@ -325,7 +226,8 @@ internal static class Program
 
     private static void RemovePidFile(ServerSettings settings)
     {
-        if (settings.PidFile is string path)
+        if (settings.PidFile is string path && File.Exists(path)
+            && File.ReadAllText(path).Trim() == Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
         {
             try
             {
@@ -334,17 +236,6 @@ internal static class Program
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Leaving a stale pidfile is harmless; gunicorn ignores this error too.
-            }
-        }
-    }
-
-    private sealed class Registrations(List<PosixSignalRegistration> list) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (PosixSignalRegistration r in list)
-            {
-                r.Dispose();
             }
         }
     }

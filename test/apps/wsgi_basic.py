@@ -79,6 +79,7 @@ def app(environ, start_response):
         env["sys.prefix"] = sys.prefix
         env["sys.executable"] = sys.executable
         env["threading.current"] = threading.current_thread().name
+        env["pid"] = os.getpid()
         return _json(start_response, env)
     if path == "/echo":
         body = environ["wsgi.input"].read()
@@ -213,6 +214,18 @@ def app(environ, start_response):
         ev = threading.Event()
         ev.wait(float(qs or "1"))
         return _json(start_response, {"slept": qs})
+    if path == "/pid":
+        return _json(start_response, {"pid": os.getpid()})
+    if path == "/hang":
+        # Blocks in C (a lock wait) for a long time: only the arbiter's timeout ends this.
+        environ["wsgi.errors"].write("hang started\n")
+        threading.Event().wait(3600)
+        return _json(start_response, {"never": True})
+    if path == "/spin":
+        # A pure-Python busy loop: interruptible by --request-timeout.
+        environ["wsgi.errors"].write("spin started\n")
+        while True:
+            pass
     if path == "/recurse":
         def depth(n):
             return 0 if n == 0 else 1 + depth(n - 1)

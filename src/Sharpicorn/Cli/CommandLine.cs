@@ -37,16 +37,23 @@ internal static class CommandLine
         new(["-p", "--pid"], "FILE", "A filename to use for the PID file. [None]", (s, v) => s.PidFile = v),
         new(["--forwarded-allow-ips"], "STRING", "Front-end IPs (or CIDR networks, or '*') trusted to set secure_scheme_headers. [127.0.0.1,::1]", (s, v) => s.ForwardedAllowIps = v),
         new(["--header-map"], "STRING", "Request headers with '_' in the name: drop, refuse or dangerous. [drop]", (s, v) => s.HeaderMap = HeaderMap(v)),
+        new(["-c", "--config"], "CONFIG", "The gunicorn config file to read. [./gunicorn.conf.py]", (s, v) => s.Config = v),
+        new(["-t", "--timeout"], "INT", "Workers silent (no progress) for more than this many seconds are killed and restarted. [30]", (s, v) => s.Timeout = Int("-t/--timeout", v, 0)),
+        new(["--boot-timeout"], "INT", "Seconds a worker may take to import the app and start serving; 0 is no limit. [120]", (s, v) => s.BootTimeout = Int("--boot-timeout", v, 0)),
+        new(["--request-timeout"], "INT", "Seconds one request may run before its thread is interrupted and the client gets a 504; 0 is off. [0]", (s, v) => s.RequestTimeout = Int("--request-timeout", v, 0)),
+        new(["--max-requests"], "INT", "Requests a worker serves before it is replaced; 0 is no limit. [0]", (s, v) => s.MaxRequests = Int("--max-requests", v, 0)),
+        new(["--max-requests-jitter"], "INT", "Random extra requests (0 to this) added to --max-requests per worker. [0]", (s, v) => s.MaxRequestsJitter = Int("--max-requests-jitter", v, 0)),
+        new(["--max-worker-lifetime"], "INT", "Seconds a worker lives before it is replaced; 0 is no limit. [0]", (s, v) => s.MaxWorkerLifetime = Int("--max-worker-lifetime", v, 0)),
+        new(["--max-worker-lifetime-jitter"], "INT", "Random extra seconds (0 to this) added to --max-worker-lifetime per worker. [0]", (s, v) => s.MaxWorkerLifetimeJitter = Int("--max-worker-lifetime-jitter", v, 0)),
+        new(["--max-worker-memory"], "INT", "MiB of RSS above which a worker is replaced; 0 is no limit. [0]", (s, v) => s.MaxWorkerMemory = Int("--max-worker-memory", v, 0)),
+        new(["--max-worker-memory-jitter"], "INT", "Random extra MiB (0 to this) added to --max-worker-memory per worker. [0]", (s, v) => s.MaxWorkerMemoryJitter = Int("--max-worker-memory-jitter", v, 0)),
+        new(["--worker-tmp-dir"], "DIR", "Accepted for compatibility: sharpicorn's heartbeat is a pipe, so no file is made there (a warning says so). [None]", (s, v) => s.WorkerTmpDir = v),
         new(["--python"], "PATH", "The Python interpreter to embed. [$SHARPICORN_PYTHON, $VIRTUAL_ENV/bin/python, python3]", (s, v) => s.Python = v),
     ];
 
     /// <summary>gunicorn flags sharpicorn refuses for now, with the reason a user reads.</summary>
     private static readonly (string[] Names, bool TakesValue, string Why)[] Unsupported =
     [
-        (["-c", "--config"], true, "configuration files are not supported yet; pass the settings as flags"),
-        (["-t", "--timeout"], true, "worker timeouts need the arbiter, which is not built yet"),
-        (["--max-requests"], true, "worker recycling needs the arbiter, which is not built yet"),
-        (["--max-requests-jitter"], true, "worker recycling needs the arbiter, which is not built yet"),
         (["--preload"], false, "--preload needs the arbiter, which is not built yet"),
         (["--reload"], false, "--reload needs the arbiter, which is not built yet"),
         (["--reload-engine"], true, "--reload needs the arbiter, which is not built yet"),
@@ -56,7 +63,6 @@ internal static class CommandLine
         (["-g", "--group"], true, "switching group is not supported yet"),
         (["-m", "--umask"], true, "--umask is not supported yet"),
         (["--initgroups"], false, "--initgroups is not supported yet"),
-        (["--worker-tmp-dir"], true, "--worker-tmp-dir needs the arbiter, which is not built yet"),
         (["-n", "--name"], true, "process naming is not supported yet"),
         (["--reuse-port"], false, "--reuse-port is not supported yet"),
         (["--spew"], false, "--spew is not supported"),
@@ -94,8 +100,8 @@ internal static class CommandLine
         (["--dogstatsd-tags"], true, "statsd metrics are not supported yet"),
     ];
 
-    /// <summary>Parses GUNICORN_CMD_ARGS, then the command line. Throws <see cref="UsageException"/>.</summary>
-    public static ServerSettings Parse(IReadOnlyList<string> args, Func<string, string?> env)
+    /// <summary>Reads the config file (when <paramref name="readConfig"/>), then GUNICORN_CMD_ARGS, then the command line. Throws <see cref="UsageException"/>.</summary>
+    public static ServerSettings Parse(IReadOnlyList<string> args, Func<string, string?> env, bool readConfig = false)
     {
         var settings = new ServerSettings();
         if (env("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
@@ -105,6 +111,16 @@ internal static class CommandLine
         if (env("FORWARDED_ALLOW_IPS") is { Length: > 0 } allow)
         {
             settings.ForwardedAllowIps = allow;
+        }
+        if (readConfig && ConfigFile.Locate(args) is string config)
+        {
+            // The interpreter may be named on the command line; find it before the file runs.
+            var probe = new ServerSettings();
+            Apply(probe, args, allowPositional: true);
+            foreach ((string flag, string value) in ConfigFile.Load(config, probe.Python, settings))
+            {
+                Find(flag)!.Apply(settings, value);
+            }
         }
         if (env("GUNICORN_CMD_ARGS") is { Length: > 0 } cmdArgs)
         {

@@ -30,6 +30,37 @@ internal sealed class ServerSettings
     /// <summary>graceful_timeout: 30 seconds.</summary>
     public int GracefulTimeout { get; set; } = 30;
 
+    /// <summary>timeout: 30 seconds without progress before a worker is aborted; 0 is off.</summary>
+    public int Timeout { get; set; } = 30;
+
+    /// <summary>sharpicorn's own: 120 seconds to import the app and start serving, apart from timeout, so a slow import is not killed by it (gunicorn #3436).</summary>
+    public int BootTimeout { get; set; } = 120;
+
+    /// <summary>sharpicorn's own, after mod_wsgi's request-timeout: 0 (off).</summary>
+    public int RequestTimeout { get; set; }
+
+    /// <summary>max_requests: 0 (no limit).</summary>
+    public int MaxRequests { get; set; }
+
+    /// <summary>max_requests_jitter: 0.</summary>
+    public int MaxRequestsJitter { get; set; }
+
+    /// <summary>sharpicorn's own: 0 seconds (no limit).</summary>
+    public int MaxWorkerLifetime { get; set; }
+
+    public int MaxWorkerLifetimeJitter { get; set; }
+
+    /// <summary>sharpicorn's own: 0 MiB (no limit).</summary>
+    public int MaxWorkerMemory { get; set; }
+
+    public int MaxWorkerMemoryJitter { get; set; }
+
+    /// <summary>worker_tmp_dir: None. Only warned about: the heartbeat is a pipe.</summary>
+    public string? WorkerTmpDir { get; set; }
+
+    /// <summary>config: ./gunicorn.conf.py when it exists.</summary>
+    public string? Config { get; set; }
+
     /// <summary>limit_request_line: 4094 bytes; 0 is unlimited.</summary>
     public int LimitRequestLine { get; set; } = 4094;
 

@@ -8,9 +8,10 @@ using Sharpicorn.Cli;
 namespace Sharpicorn.Http;
 
 /// <summary>Kestrel built directly (no WebHost, no DI container) on the sockets sharpicorn bound.</summary>
-internal sealed class KestrelFront(KestrelServer server)
+internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory transport)
 {
-    public static async Task<KestrelFront> StartAsync(IEnumerable<Listener> listeners, ServerSettings settings, WsgiHttpApplication app, ILoggerFactory loggerFactory)
+    /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners).</summary>
+    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, ILoggerFactory loggerFactory)
     {
         var options = new KestrelServerOptions
         {
@@ -24,14 +25,28 @@ internal sealed class KestrelFront(KestrelServer server)
             AllowHostHeaderOverride = true,
         };
         KestrelLimits.Apply(options.Limits, settings);
-        foreach (Listener listener in listeners)
+        foreach (ulong fd in listenFds)
         {
-            options.ListenHandle(listener.DuplicateForKestrel(), o => o.Protocols = HttpProtocols.Http1);
+            options.ListenHandle(fd, o => o.Protocols = HttpProtocols.Http1);
         }
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory));
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         await server.StartAsync(app, CancellationToken.None).ConfigureAwait(false);
-        return new KestrelFront(server);
+        return new KestrelFront(server, transport);
+    }
+
+    /// <summary>
+    /// Stops accepting, then waits (up to <paramref name="maxWait"/>) for the open connections to
+    /// go: responses now carry Connection: close, and idle ones end at their keep-alive timeout.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan maxWait)
+    {
+        await transport.StopAcceptingAsync().ConfigureAwait(false);
+        long deadline = Environment.TickCount64 + (long)maxWait.TotalMilliseconds;
+        while (transport.ActiveConnections > 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Stops accepting, then waits for in-flight requests until the token fires.</summary>

@@ -10,7 +10,7 @@ namespace Sharpicorn.Http;
 /// errors and retries, and a bound descriptor is what the arbiter will hand to its workers.
 /// Kestrel gets a dup of the descriptor, so each side closes only its own.
 /// </summary>
-internal sealed partial class Listener : IDisposable
+internal sealed class Listener : IDisposable
 {
     /// <summary>gunicorn's default backlog, 2048.</summary>
     public const int DefaultBacklog = 2048;
@@ -90,7 +90,18 @@ internal sealed partial class Listener : IDisposable
     }
 
     /// <summary>A descriptor Kestrel may own and close.</summary>
-    public ulong DuplicateForKestrel() => (ulong)Dup((int)Socket.SafeHandle.DangerousGetHandle());
+    public ulong DuplicateForKestrel() => (ulong)Platform.Posix.Dup(Fd);
+
+    /// <summary>The descriptor number, which a worker process inherits as is.</summary>
+    public int Fd => (int)Socket.SafeHandle.DangerousGetHandle();
+
+    /// <summary>A socket inherited from the arbiter: Kestrel takes it over and closes it.</summary>
+    public static ulong Inherited(int fd)
+    {
+        // The app's own subprocesses must not inherit the listening socket.
+        Platform.Posix.SetInheritable(fd, inheritable: false);
+        return (ulong)fd;
+    }
 
     /// <summary>gunicorn's listener text: "http://127.0.0.1:8000", "http://[::1]:8000" or "unix:/path".</summary>
     public override string ToString()
@@ -117,7 +128,4 @@ internal sealed partial class Listener : IDisposable
             }
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
-    private static partial int Dup(int fd);
 }

@@ -4,21 +4,27 @@ namespace Sharpicorn.Logging;
 internal sealed class AccessLog : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly TextWriter _writer;
-    private readonly bool _ownsWriter;
+    private readonly string? _path;
     private readonly AccessLogFormat _format;
+    private TextWriter _writer;
 
     public AccessLog(string path, string format)
     {
         _format = new AccessLogFormat(format);
-        if (path == "-")
+        _path = path == "-" ? null : path;
+        _writer = _path is null ? Console.Out : ErrorLog.Open(_path);
+    }
+
+    /// <summary>USR1: reopen the log file (gunicorn's reopen_files).</summary>
+    public void Reopen()
+    {
+        if (_path is not null)
         {
-            _writer = Console.Out;
-        }
-        else
-        {
-            _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
-            _ownsWriter = true;
+            lock (_lock)
+            {
+                _writer.Dispose();
+                _writer = ErrorLog.Open(_path);
+            }
         }
     }
 
@@ -34,7 +40,7 @@ internal sealed class AccessLog : IDisposable
 
     public void Dispose()
     {
-        if (_ownsWriter)
+        if (_path is not null)
         {
             _writer.Dispose();
         }

@@ -9,23 +9,33 @@ namespace Sharpicorn.Logging;
 internal sealed class ErrorLog : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly TextWriter _writer;
-    private readonly bool _ownsWriter;
+    private readonly string? _path;
     private readonly string _pid;
+    private TextWriter _writer;
 
     public ErrorLog(string? path, LogLevel level)
     {
         Level = level;
         _pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        if (path is null or "-")
+        _path = path is null or "-" ? null : path;
+        _writer = Open(_path);
+    }
+
+    internal static TextWriter Open(string? path) => path is null
+        ? Console.Error
+        : new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+
+    /// <summary>USR1: reopen the log file, so log rotation can move the old one away (gunicorn's reopen_files).</summary>
+    public void Reopen()
+    {
+        if (_path is null)
         {
-            _writer = Console.Error;
+            return;
         }
-        else
+        lock (_lock)
         {
-            var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            _writer = new StreamWriter(stream) { AutoFlush = true };
-            _ownsWriter = true;
+            _writer.Dispose();
+            _writer = Open(_path);
         }
     }
 
@@ -87,7 +97,7 @@ internal sealed class ErrorLog : IDisposable
 
     public void Dispose()
     {
-        if (_ownsWriter)
+        if (_path is not null)
         {
             _writer.Dispose();
         }

@@ -22,7 +22,6 @@ internal sealed unsafe partial class PythonWorker
 
     private void Execute(WsgiRequest req)
     {
-        Current = req;
         try
         {
             using OwnedRef input = NewInput();
@@ -56,10 +55,6 @@ internal sealed unsafe partial class PythonWorker
         {
             // A server-side fault must cost one request, never the process.
             Fail(req, new PythonException(e.GetType().Name, e.Message, e.ToString()));
-        }
-        finally
-        {
-            Current = null;
         }
     }
 
@@ -284,8 +279,9 @@ internal sealed unsafe partial class PythonWorker
         {
             headers.ContentLength = cl;
         }
-        if (req.CloseConnection)
+        if (req.CloseConnection || _pool.Draining)
         {
+            // Draining: the client reconnects, to a worker that is staying.
             headers.Connection = "close";
         }
         int status = req.StatusCode;
@@ -322,6 +318,13 @@ internal sealed unsafe partial class PythonWorker
     /// </summary>
     private static void Fail(WsgiRequest req, PythonException e)
     {
+        if (req.TimedOut && !req.HeadersSent)
+        {
+            // --request-timeout interrupted the app; its stack was logged when it fired.
+            Settings.ErrorLog?.Error($"Request timed out: {req.Request.Method} {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+            ErrorPage.Write(req, 504, "Gateway Timeout", "");
+            return;
+        }
         if (req.BodyError is BadHttpRequestException bad && !req.HeadersSent)
         {
             // The body was malformed (bad chunking, too large): the client's fault, as gunicorn

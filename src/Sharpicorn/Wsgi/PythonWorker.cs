@@ -41,10 +41,21 @@ internal sealed unsafe partial class PythonWorker
 
     public int Slot { get; }
 
-    /// <summary>The request this thread is running, or null while idle.</summary>
-    public WsgiRequest? Current { get; private set; }
+    private volatile WsgiRequest? _current;
+
+    /// <summary>The request this thread is running, or null while idle. Read by the worker monitor thread too.</summary>
+    public WsgiRequest? Current
+    {
+        get => _current;
+        private set => _current = value;
+    }
 
     public ManualResetEventSlim Ready { get; } = new(false);
+
+    /// <summary>The id Python knows this thread by (threading.get_ident()), for stacks and interrupts.</summary>
+    public ulong ThreadIdent { get; private set; }
+
+    public string Name => "python-" + Slot.ToString(CultureInfo.InvariantCulture);
 
     public static WorkerSettings Settings { get; set; } = new();
 
@@ -53,7 +64,7 @@ internal sealed unsafe partial class PythonWorker
         _thread = new Thread(Run, StackSize)
         {
             IsBackground = true,
-            Name = "python-" + Slot.ToString(CultureInfo.InvariantCulture),
+            Name = Name,
         };
         _thread.Start();
     }
@@ -67,6 +78,7 @@ internal sealed unsafe partial class PythonWorker
     private void Run()
     {
         _python.Attach();
+        ThreadIdent = CPython.PyThread_get_thread_ident();
         CreateThreadObjects();
         _python.Release();
         Ready.Set();
@@ -80,6 +92,7 @@ internal sealed unsafe partial class PythonWorker
                 request = _handed!;
                 _handed = null;
             }
+            Current = request;
             _python.Reacquire();
             try
             {
@@ -87,6 +100,7 @@ internal sealed unsafe partial class PythonWorker
             }
             finally
             {
+                Current = null;
                 _python.Release();
             }
             Complete(request);
@@ -147,6 +161,7 @@ internal sealed unsafe partial class PythonWorker
                 Settings.ErrorLog?.Error("Failed to write to the access log: " + e.Message);
             }
         }
+        _pool.CountCompleted();
         if (request.AbortAfterStart)
         {
             // Kestrel's answer to an app that fails mid-response: it stops the output (no final

@@ -26,6 +26,22 @@ internal sealed class PythonWorkerPool
 
     public WsgiApp App { get; }
 
+    private long _completed;
+
+    /// <summary>Requests finished since the worker started (for max_requests).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    internal void CountCompleted() => Interlocked.Increment(ref _completed);
+
+    /// <summary>Set when the worker is stopping: every response from now on says Connection: close.</summary>
+    public bool Draining
+    {
+        get => Volatile.Read(ref _draining);
+        set => Volatile.Write(ref _draining, value);
+    }
+
+    private bool _draining;
+
     public IReadOnlyList<PythonWorker> Workers => _workers;
 
     /// <summary>Starts the threads and returns once every one has its thread state.</summary>

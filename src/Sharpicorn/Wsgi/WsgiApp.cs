@@ -19,7 +19,12 @@ internal sealed unsafe class WsgiApp
         ErrorsStreamType = Get("ErrorsStream");
         FileWrapperType = Get("FileWrapper");
         FileSpan = Get("_file_span");
+        StackOf = Get("_stack");
+        RequestTimeoutType = Get("RequestTimeout");
     }
+
+    public nint StackOf { get; }
+    public nint RequestTimeoutType { get; }
 
     public nint Callable { get; }
     public nint ModuleDict { get; }

@@ -20,7 +20,17 @@ internal sealed class WsgiRequest
         Lifetime = features.GetRequiredFeature<IHttpRequestLifetimeFeature>();
         Started = DateTimeOffset.Now;
         StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        StartTick = Environment.TickCount64;
     }
+
+    /// <summary>Monotonic ms when Kestrel handed the request over (the worker's progress clock).</summary>
+    public long StartTick { get; }
+
+    /// <summary>--request-timeout fired: the thread was interrupted and the client gets a 504.</summary>
+    public bool TimedOut { get; set; }
+
+    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced.</summary>
+    public bool RetireRequested { get; set; }
 
     public IFeatureCollection Features { get; }
     public IHttpRequestFeature Request { get; }

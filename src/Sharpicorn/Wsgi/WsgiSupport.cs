@@ -23,6 +23,18 @@ internal static class WsgiSupport
             pass
 
 
+        class RequestTimeout(Exception):
+            # Raised inside a request thread by --request-timeout; the client gets a 504.
+            pass
+
+
+        def _stack(ident):
+            # The formatted stack of the thread with this ident, or None.
+            import traceback
+            frame = _sys._current_frames().get(ident)
+            return "".join(traceback.format_stack(frame)) if frame is not None else None
+
+
         class InputStream:
             # wsgi.input: reads stream from the connection; nothing is buffered beyond what a
             # readline() needs, so a 1 GB upload never sits in memory whole.

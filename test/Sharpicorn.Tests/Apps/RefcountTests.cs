@@ -26,15 +26,20 @@ public sealed class RefcountTests
         });
     }
 
+    public static int WorkerPid(int port) =>
+        System.Text.Json.JsonDocument.Parse(RawHttp.Get(port, "/pid").Body).RootElement.GetProperty("pid").GetInt32();
+
     [Fact]
     public void HundredThousandRequests_RssDoesNotGrow()
     {
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--threads", "2", "wsgi_basic:app"]);
+        int worker = WorkerPid(s.Port);
         // Warm up: JIT, pools, caches and Python's allocator arenas reach their steady size.
         Hammer(s.Port, 20_000, "/environ/a%20b?q=1");
-        long before = s.RssKiB();
+        long before = ServerProcess.RssKiB(worker);
         Hammer(s.Port, 100_000, "/environ/a%20b?q=1");
-        long after = s.RssKiB();
+        long after = ServerProcess.RssKiB(worker);
+        Assert.Equal(worker, WorkerPid(s.Port));
         // One leaked environ dict per request would be over 100 MB here; allow 16 MiB of noise.
         Assert.InRange(after - before, long.MinValue, 16 * 1024);
     }

@@ -56,12 +56,12 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData("--timeout", "-t/--timeout: worker timeouts need the arbiter")]
-    [InlineData("--preload", "--preload: --preload needs the arbiter")]
+    [InlineData("--paste", "--paste/--paster: PasteDeploy apps are not supported")]
+    [InlineData("-D", "-D/--daemon: daemon mode is not supported yet")]
     [InlineData("--certfile", "--certfile: TLS is not supported yet")]
     public void Parse_UnsupportedGunicornFlag_RefusedWithReason(string flag, string message)
     {
-        var e = Assert.Throws<UsageException>(() => Parse([flag, "x", "app"]));
+        var e = Assert.Throws<UsageException>(() => Parse([flag, "x.ini", "app"]));
         Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
     }
 

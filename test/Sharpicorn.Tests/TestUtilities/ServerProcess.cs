@@ -162,12 +162,36 @@ public sealed partial class ServerProcess : IDisposable
 
     public void Signal(int signal) => _ = Kill(_process.Id, signal);
 
+    public static void Signal(int pid, int signal) => _ = Kill(pid, signal);
+
+    /// <summary>How many lines of the error log contain <paramref name="text"/>.</summary>
+    public int CountLog(string text) => ErrorLog.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Waits until at least <paramref name="count"/> log lines contain <paramref name="text"/>.</summary>
+    public void WaitForLogCount(string text, int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        lock (_lock)
+        {
+            while (_stderr.ToString().Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal)) < count)
+            {
+                TimeSpan left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !Monitor.Wait(_lock, left) && DateTime.UtcNow >= deadline)
+                {
+                    throw new TimeoutException($"fewer than {count} lines with '{text}' in the log:\n" + _stderr);
+                }
+            }
+        }
+    }
+
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int sig);
 
-    public long RssKiB()
+    public long RssKiB() => RssKiB(_process.Id);
+
+    public static long RssKiB(int pid)
     {
-        foreach (string line in File.ReadAllLines($"/proc/{_process.Id}/status"))
+        foreach (string line in File.ReadAllLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {

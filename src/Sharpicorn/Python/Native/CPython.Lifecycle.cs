@@ -13,6 +13,7 @@ internal static unsafe partial class CPython
     public static delegate* unmanaged<nint> PyInterpreterState_Main;
     public static delegate* unmanaged<ulong, nint, int> PyThreadState_SetAsyncExc;
     public static delegate* unmanaged<byte*> Py_GetVersion;
+    public static delegate* unmanaged<ulong> PyThread_get_thread_ident;
 
     private static void BindLifecycle()
     {
@@ -27,5 +28,6 @@ internal static unsafe partial class CPython
         PyInterpreterState_Main = (delegate* unmanaged<nint>)Export("PyInterpreterState_Main");
         PyThreadState_SetAsyncExc = (delegate* unmanaged<ulong, nint, int>)Export("PyThreadState_SetAsyncExc");
         Py_GetVersion = (delegate* unmanaged<byte*>)Export("Py_GetVersion");
+        PyThread_get_thread_ident = (delegate* unmanaged<ulong>)Export("PyThread_get_thread_ident");
     }
 }

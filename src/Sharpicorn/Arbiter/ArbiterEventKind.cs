@@ -1,0 +1,9 @@
+namespace Sharpicorn.Arbiter;
+
+internal enum ArbiterEventKind
+{
+    Tick,
+    Signal,
+    Message,
+    Exited,
+}

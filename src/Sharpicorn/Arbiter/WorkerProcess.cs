@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.IO.Pipes;
+
+namespace Sharpicorn.Arbiter;
+
+/// <summary>The arbiter's handle on one worker process. Touched only by the arbiter's loop.</summary>
+internal sealed class WorkerProcess(Process process, AnonymousPipeServerStream pipe, int age, long spawnedAt)
+{
+    public Process Process { get; } = process;
+
+    public AnonymousPipeServerStream Pipe { get; } = pipe;
+
+    public int Pid { get; } = process.Id;
+
+    /// <summary>Spawn order; the oldest worker (lowest age) is retired first, as in gunicorn.</summary>
+    public int Age { get; } = age;
+
+    /// <summary>Monotonic ms (Environment.TickCount64).</summary>
+    public long SpawnedAt { get; } = spawnedAt;
+
+    public bool Booted { get; set; }
+
+    /// <summary>Last progress the worker reported (monotonic ms).</summary>
+    public long LastProgress { get; set; } = spawnedAt;
+
+    /// <summary>SIGABRT sent for a timeout; SIGKILL follows if it is still alive.</summary>
+    public long? AbortedAt { get; set; }
+
+    /// <summary>Serving, but to be stopped once a replacement has booted (HUP, max_requests, lifetime, memory).</summary>
+    public bool Retiring { get; set; }
+
+    /// <summary>SIGTERM sent; SIGKILL after graceful_timeout.</summary>
+    public long? TerminatedAt { get; set; }
+
+    /// <summary>max_worker_lifetime for this worker, jitter included (ms; 0 is no limit).</summary>
+    public long LifetimeLimit { get; set; }
+
+    /// <summary>max_worker_memory for this worker, jitter included (KiB; 0 is no limit).</summary>
+    public long MemoryLimitKiB { get; set; }
+}

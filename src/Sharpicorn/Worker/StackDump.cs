@@ -1,0 +1,63 @@
+using System.Globalization;
+using Sharpicorn.Python;
+using Sharpicorn.Python.Native;
+using Sharpicorn.Python.References;
+using Sharpicorn.Wsgi;
+
+namespace Sharpicorn.Worker;
+
+/// <summary>
+/// The Python stacks of busy request threads, with the request each one serves. Taking a stack
+/// needs the GIL; a thread stuck in C code may hold it forever, so the work runs on a helper
+/// thread and the caller waits a bounded time.
+/// </summary>
+internal static class StackDump
+{
+    /// <summary>How long to wait for the GIL before reporting that a thread holds it (a guard, not a measurement).</summary>
+    private static readonly TimeSpan GilWait = TimeSpan.FromSeconds(2);
+
+    public static string Describe(PythonWorker thread, WsgiRequest request)
+    {
+        double seconds = (Environment.TickCount64 - request.StartTick) / 1000.0;
+        return string.Create(CultureInfo.InvariantCulture, $"thread {thread.Name} serving {request.Request.Method} {request.Request.RawTarget} for {seconds:0.0} s");
+    }
+
+    /// <summary>The stack of one thread, or a line saying why there is none.</summary>
+    public static string Stack(PythonWorkerPool pool, PythonWorker thread) =>
+        WithGil(() => StackUnderGil(pool, thread)) ?? "  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)\n";
+
+    /// <summary>Raises RequestTimeout inside <paramref name="thread"/> at its next bytecode. False if the GIL could not be had.</summary>
+    public static unsafe bool Interrupt(PythonWorkerPool pool, PythonWorker thread) =>
+        WithGil(() => CPython.PyThreadState_SetAsyncExc(thread.ThreadIdent, pool.App.RequestTimeoutType) == 1 ? "ok" : null) is not null;
+
+    private static unsafe string StackUnderGil(PythonWorkerPool pool, PythonWorker thread)
+    {
+        using var ident = new OwnedRef(CPython.PyLong_FromLongLong((long)thread.ThreadIdent));
+        nint arg = ident.Handle;
+        using var args = new OwnedRef(CPython.PyTuple_New(1));
+        CPython.Py_IncRef(arg);
+        CPython.PyTuple_SetItem(args.Handle, 0, arg);
+        using var stack = new OwnedRef(CPython.PyObject_Call(pool.App.StackOf, args.Handle, 0));
+        if (stack.IsNull)
+        {
+            return "  (no stack: " + PythonException.FetchPending().Message + ")\n";
+        }
+        return stack.Handle == CPython.Py_None ? "  (the thread has no Python frame)\n" : PyStr.ToStringOrEmpty(stack.Handle);
+    }
+
+    private static string? WithGil(Func<string?> work)
+    {
+        string? result = null;
+        var t = new Thread(() =>
+        {
+            using GilScope gil = GilScope.Acquire();
+            result = work();
+        })
+        {
+            IsBackground = true,
+            Name = "stack-dump",
+        };
+        t.Start();
+        return t.Join(GilWait) ? result : null;
+    }
+}
