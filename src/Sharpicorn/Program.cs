@@ -110,6 +110,12 @@ internal static class Program
         {
             log.Info($"Listening at: {string.Join(',', listeners)} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
+            if (settings.Preload && Preload(args, log) is int failed)
+            {
+                log.Info("Shutting down: Master");
+                log.Info(failed == ExitCodes.AppLoadError ? "Reason: App failed to load." : "Reason: Worker failed to boot.");
+                return failed;
+            }
             var arbiter = new Arbiter.Arbiter(settings, args, listeners, log);
             return await arbiter.RunAsync().ConfigureAwait(false);
         }
@@ -121,6 +127,26 @@ internal static class Program
             }
             RemovePidFile(settings);
         }
+    }
+
+    /// <summary>
+    /// --preload without fork: a throw-away process of this executable imports the app and exits.
+    /// Nothing it loads is shared with the workers (they are new processes, not forks); what it
+    /// buys is failing fast, once, before any worker starts. Null on success, else the exit code.
+    /// </summary>
+    private static int? Preload(string[] args, ErrorLog log)
+    {
+        System.Diagnostics.ProcessStartInfo psi = Platform.SelfProcess.StartInfo(args);
+        psi.Environment[WorkerEnvironment.Role] = "0";
+        psi.Environment[WorkerEnvironment.PreloadCheck] = "1";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.WaitForExit();
+        if (p.ExitCode == 0)
+        {
+            log.Debug("Preloaded the application: it imports cleanly");
+            return null;
+        }
+        return p.ExitCode == ExitCodes.AppLoadError ? ExitCodes.AppLoadError : ExitCodes.WorkerBootError;
     }
 
     /// <summary>

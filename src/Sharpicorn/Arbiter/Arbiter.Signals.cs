@@ -78,13 +78,7 @@ internal sealed partial class Arbiter
         {
             log.Error($"Reloading the configuration failed, keeping the old one: {e.Message}");
         }
-        foreach (WorkerProcess w in _workers.Values)
-        {
-            if (w.TerminatedAt is null)
-            {
-                w.Retiring = true;
-            }
-        }
+        ReplaceAllWorkers();
     }
 
     /// <summary>
@@ -99,11 +93,7 @@ internal sealed partial class Arbiter
             log.Warning("USR2 signal ignored. Child exists.");
             return;
         }
-        var psi = new ProcessStartInfo(SelfPath()) { UseShellExecute = false, WorkingDirectory = Program.StartDirectory };
-        foreach (string a in SelfArgs().Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
+        ProcessStartInfo psi = SelfProcess.StartInfo(args);
         psi.Environment.Remove(WorkerEnvironment.Role);
         psi.Environment.Remove("LISTEN_FDS");
         psi.Environment.Remove("LISTEN_PID");

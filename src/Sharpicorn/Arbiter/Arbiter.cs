@@ -59,6 +59,7 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
     public async Task<int> RunAsync()
     {
         using IDisposable signals = RegisterSignals();
+        using IDisposable? watcher = _settings.Reload ? WatchSources() : null;
         using var timer = new PeriodicTimer(TickInterval);
         _ = TickAsync(timer);
         ManageWorkers();
@@ -78,6 +79,9 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
                     break;
                 case ArbiterEventKind.Exited:
                     OnExited(e.Worker!);
+                    break;
+                case ArbiterEventKind.FileChanged:
+                    OnFileChanged(e.File!);
                     break;
             }
             if (_stopping && _workers.Count == 0)
@@ -302,15 +306,7 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
     private WorkerProcess? SpawnWorker()
     {
         var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
-        var psi = new ProcessStartInfo(SelfPath()) { UseShellExecute = false, WorkingDirectory = Program.StartDirectory };
-        foreach (string a in SelfArgs())
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+        ProcessStartInfo psi = SelfProcess.StartInfo(args);
         int age = ++_age;
         psi.Environment[WorkerEnvironment.Role] = age.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment[WorkerEnvironment.ListenFds] = string.Join(',', listeners.Select(l => l.Fd));
@@ -357,18 +353,6 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
     }
 
     private static long Jittered(long limit, long jitter) => limit <= 0 ? 0 : limit + (jitter > 0 ? Random.Shared.NextInt64(0, jitter + 1) : 0);
-
-    /// <summary>This executable; under "dotnet sharpicorn.dll" the host plus the dll.</summary>
-    private static string SelfPath() => Environment.ProcessPath ?? "sharpicorn";
-
-    private static IEnumerable<string> SelfArgs()
-    {
-        string? path = Environment.ProcessPath;
-        if (path is not null && Path.GetFileNameWithoutExtension(path) == "dotnet")
-        {
-            yield return Path.Combine(AppContext.BaseDirectory, "sharpicorn.dll");
-        }
-    }
 
     private async Task ReadPipeAsync(WorkerProcess w)
     {

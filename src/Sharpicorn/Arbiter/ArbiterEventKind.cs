@@ -6,4 +6,7 @@ internal enum ArbiterEventKind
     Signal,
     Message,
     Exited,
+
+    /// <summary>--reload saw a .py file change; the payload is the file.</summary>
+    FileChanged,
 }

@@ -22,6 +22,9 @@ internal static class WorkerEnvironment
     /// <summary>The worker count at spawn time, for wsgi.multiprocess.</summary>
     public const string Workers = "SHARPICORN_WORKERS";
 
+    /// <summary>Set for --preload's one-off process: load the app, report, exit.</summary>
+    public const string PreloadCheck = "SHARPICORN_PRELOAD_CHECK";
+
     /// <summary>Listening descriptors a re-exec'd master (USR2) inherits from the old one.</summary>
     public const string InheritedFds = "SHARPICORN_INHERITED_FDS";
 }

@@ -12,7 +12,11 @@ internal static class CommandLine
 {
     public const string Usage = "usage: sharpicorn [OPTIONS] [APP_MODULE]";
 
-    private sealed record Option(string[] Names, string? Meta, string Help, Action<ServerSettings, string> Apply);
+    private sealed record Option(string[] Names, string? Meta, string Help, Action<ServerSettings, string> Apply)
+    {
+        /// <summary>A switch such as --preload: it takes no value.</summary>
+        public bool IsSwitch => Meta is null;
+    }
 
     private static readonly Option[] Supported =
     [
@@ -48,16 +52,16 @@ internal static class CommandLine
         new(["--max-worker-memory"], "INT", "MiB of RSS above which a worker is replaced; 0 is no limit. [0]", (s, v) => s.MaxWorkerMemory = Int("--max-worker-memory", v, 0)),
         new(["--max-worker-memory-jitter"], "INT", "Random extra MiB (0 to this) added to --max-worker-memory per worker. [0]", (s, v) => s.MaxWorkerMemoryJitter = Int("--max-worker-memory-jitter", v, 0)),
         new(["--worker-tmp-dir"], "DIR", "Accepted for compatibility: sharpicorn's heartbeat is a pipe, so no file is made there (a warning says so). [None]", (s, v) => s.WorkerTmpDir = v),
+        new(["--preload"], null, "Load the app once (in a throw-away process) before the workers start, so a broken app fails fast. [False]", (s, _) => s.Preload = true),
+        new(["--reload"], null, "Replace the workers when a .py file under the app directory changes. [False]", (s, _) => s.Reload = true),
         new(["--python"], "PATH", "The Python interpreter to embed. [$SHARPICORN_PYTHON, $VIRTUAL_ENV/bin/python, python3]", (s, v) => s.Python = v),
     ];
 
     /// <summary>gunicorn flags sharpicorn refuses for now, with the reason a user reads.</summary>
     private static readonly (string[] Names, bool TakesValue, string Why)[] Unsupported =
     [
-        (["--preload"], false, "--preload needs the arbiter, which is not built yet"),
-        (["--reload"], false, "--reload needs the arbiter, which is not built yet"),
-        (["--reload-engine"], true, "--reload needs the arbiter, which is not built yet"),
-        (["--reload-extra-file"], true, "--reload needs the arbiter, which is not built yet"),
+        (["--reload-engine"], true, "only sharpicorn's own file watcher is available; drop --reload-engine"),
+        (["--reload-extra-file"], true, "--reload-extra-file is not supported yet"),
         (["-D", "--daemon"], false, "daemon mode is not supported yet"),
         (["-u", "--user"], true, "switching user is not supported yet"),
         (["-g", "--group"], true, "switching group is not supported yet"),
@@ -166,6 +170,11 @@ internal static class CommandLine
             (string name, string? inline) = SplitInline(arg);
             if (Find(name) is Option option)
             {
+                if (option.IsSwitch)
+                {
+                    option.Apply(settings, inline ?? "true");
+                    continue;
+                }
                 string value = inline ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"argument {string.Join('/', option.Names)}: expected one argument"));
                 option.Apply(settings, value);
                 continue;
@@ -199,7 +208,7 @@ internal static class CommandLine
             int eq = arg.IndexOf('=', StringComparison.Ordinal);
             return eq < 0 ? (arg, null) : (arg[..eq], arg[(eq + 1)..]);
         }
-        if (arg.Length > 2 && Find(arg[..2]) is not null)
+        if (arg.Length > 2 && Find(arg[..2]) is { IsSwitch: false })
         {
             return (arg[..2], arg[2..]);
         }
@@ -297,7 +306,7 @@ internal static class CommandLine
         sb.Append("  -h, --help            show this help message and exit\n  -v, --version         show program's version number and exit\n");
         foreach (Option o in Supported)
         {
-            string names = string.Join(", ", o.Names.Select(n => n + " " + o.Meta));
+            string names = string.Join(", ", o.Names.Select(n => o.IsSwitch ? n : n + " " + o.Meta));
             sb.Append("  ").Append(names.PadRight(22)).Append(names.Length >= 22 ? "\n" + new string(' ', 24) : "").Append(o.Help).Append('\n');
         }
         sb.Append("\nOther gunicorn flags are recognised and refused with the reason until sharpicorn supports them.\n");

@@ -58,6 +58,12 @@ internal sealed class ServerSettings
     /// <summary>worker_tmp_dir: None. Only warned about: the heartbeat is a pipe.</summary>
     public string? WorkerTmpDir { get; set; }
 
+    /// <summary>preload_app: False. There is no fork, so nothing is shared: it only proves the app loads before any worker starts.</summary>
+    public bool Preload { get; set; }
+
+    /// <summary>reload: False.</summary>
+    public bool Reload { get; set; }
+
     /// <summary>config: ./gunicorn.conf.py when it exists.</summary>
     public string? Config { get; set; }
 

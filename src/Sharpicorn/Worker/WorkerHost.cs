@@ -28,6 +28,12 @@ internal static class WorkerHost
     public static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, string[] args)
     {
         int pid = Environment.ProcessId;
+        if (Environment.GetEnvironmentVariable(WorkerEnvironment.PreloadCheck) is not null)
+        {
+            // --preload: prove the app loads, before any worker is started.
+            PythonWorkerPool? loaded = Boot(settings, log, null, args, out int code);
+            return loaded is null ? code : ExitCodes.Ok;
+        }
         log.Info($"Booting worker with pid: {pid}");
         if (settings.WorkerTmpDir is not null)
         {

@@ -50,10 +50,11 @@ public sealed partial class ServerProcess : IDisposable
     }
 
     /// <summary>Starts "sharpicorn ARGS -b 127.0.0.1:0 --chdir test/apps" (unless args bind themselves).</summary>
-    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool waitReady = true, string? chdir = null)
+    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool waitReady = true, string? chdir = null, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(Repo.Launcher)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
