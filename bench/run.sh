@@ -10,6 +10,7 @@ duration="${1:-10}"
 threads="${2:-4}"
 port_s=18081
 port_g=18082
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 python=/usr/bin/python3
 
 command -v wrk >/dev/null && command -v gunicorn >/dev/null || {
