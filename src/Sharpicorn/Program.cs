@@ -53,6 +53,11 @@ internal static class Program
             return ExitCodes.Usage;
         }
 
+        if (settings.Daemon && !isWorker && Daemonize(args) is int detached)
+        {
+            return detached;
+        }
+
         ErrorLog log;
         ForwardedScheme forwarded;
         try
@@ -68,12 +73,37 @@ internal static class Program
             Console.Error.WriteLine($"\nError: {e.Message}\n");
             return ExitCodes.ConfigError;
         }
+        // gunicorn sets the umask in the master (its default, 0); workers inherit it.
+        Platform.Posix.Umask(settings.Umask);
+        Platform.ProcessTitle.Set($"sharpicorn: {(isWorker ? "worker" : "master")} [{settings.ProcName ?? settings.AppModule}]");
         using (log)
         {
             return isWorker
                 ? await WorkerHost.RunAsync(settings, forwarded, log, args).ConfigureAwait(false)
                 : await RunArbiterAsync(settings, log, args).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// --daemon without fork: the process started by the user starts a copy of itself and exits
+    /// 0; the copy makes itself a session leader (setsid), puts its standard streams on
+    /// /dev/null and carries on as the arbiter. Returns the exit code for the first process,
+    /// null in the daemon.
+    /// </summary>
+    private static int? Daemonize(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable(WorkerEnvironment.Daemonized) is not null)
+        {
+            Environment.SetEnvironmentVariable(WorkerEnvironment.Daemonized, null);
+            Platform.Posix.SetSid();
+            Platform.Posix.NullStdio();
+            return null;
+        }
+        System.Diagnostics.ProcessStartInfo psi = Platform.SelfProcess.StartInfo(args);
+        psi.Environment[WorkerEnvironment.Daemonized] = "1";
+        psi.RedirectStandardInput = true;
+        using var child = System.Diagnostics.Process.Start(psi);
+        return child is null ? ExitCodes.ConfigError : ExitCodes.Ok;
     }
 
     private static void ApplyEnvironment(ServerSettings settings)

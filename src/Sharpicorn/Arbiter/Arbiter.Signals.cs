@@ -18,7 +18,7 @@ internal sealed partial class Arbiter
 
     private void OnSignal(int signal)
     {
-        if (signal != Posix.SIGWINCH)
+        if (signal != Posix.SIGWINCH || _settings.Daemon)
         {
             log.Info($"Handling signal: {Posix.Name(signal)}");
         }
@@ -51,8 +51,20 @@ internal sealed partial class Arbiter
                 Reexec();
                 break;
             case Posix.SIGWINCH:
-                // gunicorn stops its workers on WINCH only when daemonized; sharpicorn never is.
-                log.Debug("SIGWINCH ignored. Not daemonized");
+                if (_settings.Daemon)
+                {
+                    // gunicorn's WINCH: stop the workers gracefully, keep the master (for a USR2 upgrade).
+                    log.Info("graceful stop of workers");
+                    _numWorkers = 0;
+                    foreach (WorkerProcess w in _workers.Values)
+                    {
+                        Terminate(w);
+                    }
+                }
+                else
+                {
+                    log.Debug("SIGWINCH ignored. Not daemonized");
+                }
                 break;
         }
     }

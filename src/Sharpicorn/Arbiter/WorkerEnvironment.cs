@@ -22,6 +22,9 @@ internal static class WorkerEnvironment
     /// <summary>The worker count at spawn time, for wsgi.multiprocess.</summary>
     public const string Workers = "SHARPICORN_WORKERS";
 
+    /// <summary>Set in the detached copy --daemon starts; it becomes the arbiter.</summary>
+    public const string Daemonized = "SHARPICORN_DAEMONIZED";
+
     /// <summary>Set for --preload's one-off process: load the app, report, exit.</summary>
     public const string PreloadCheck = "SHARPICORN_PRELOAD_CHECK";
 

@@ -52,8 +52,13 @@ internal static class CommandLine
         new(["--max-worker-memory"], "INT", "MiB of RSS above which a worker is replaced; 0 is no limit. [0]", (s, v) => s.MaxWorkerMemory = Int("--max-worker-memory", v, 0)),
         new(["--max-worker-memory-jitter"], "INT", "Random extra MiB (0 to this) added to --max-worker-memory per worker. [0]", (s, v) => s.MaxWorkerMemoryJitter = Int("--max-worker-memory-jitter", v, 0)),
         new(["--worker-tmp-dir"], "DIR", "Accepted for compatibility: sharpicorn's heartbeat is a pipe, so no file is made there (a warning says so). [None]", (s, v) => s.WorkerTmpDir = v),
+        new(["-D", "--daemon"], null, "Detach from the terminal: the server runs in its own session with its standard streams on /dev/null. [False]", (s, _) => s.Daemon = true),
         new(["--preload"], null, "Load the app once (in a throw-away process) before the workers start, so a broken app fails fast. [False]", (s, _) => s.Preload = true),
         new(["--reload"], null, "Replace the workers when a .py file under the app directory changes. [False]", (s, _) => s.Reload = true),
+        new(["-m", "--umask"], "INT", "A bit mask for the file mode on files written by sharpicorn and the app (0o22, 18, 0x12). [0]", (s, v) => s.Umask = Umask(v)),
+        new(["-u", "--user"], "USER", "Switch worker processes to run as this user (name or uid). [the current user]", (s, v) => s.User = v),
+        new(["-g", "--group"], "GROUP", "Switch worker processes to run as this group (name or gid). [the current group]", (s, v) => s.Group = v),
+        new(["-n", "--name"], "STRING", "The process name in titles: \"sharpicorn: master [NAME]\". [the app module]", (s, v) => s.ProcName = v),
         new(["--python"], "PATH", "The Python interpreter to embed. [$SHARPICORN_PYTHON, $VIRTUAL_ENV/bin/python, python3]", (s, v) => s.Python = v),
     ];
 
@@ -62,12 +67,7 @@ internal static class CommandLine
     [
         (["--reload-engine"], true, "only sharpicorn's own file watcher is available; drop --reload-engine"),
         (["--reload-extra-file"], true, "--reload-extra-file is not supported yet"),
-        (["-D", "--daemon"], false, "daemon mode is not supported yet"),
-        (["-u", "--user"], true, "switching user is not supported yet"),
-        (["-g", "--group"], true, "switching group is not supported yet"),
-        (["-m", "--umask"], true, "--umask is not supported yet"),
         (["--initgroups"], false, "--initgroups is not supported yet"),
-        (["-n", "--name"], true, "process naming is not supported yet"),
         (["--reuse-port"], false, "--reuse-port is not supported yet"),
         (["--spew"], false, "--spew is not supported"),
         (["--check-config"], false, "--check-config is not supported yet"),
@@ -236,6 +236,23 @@ internal static class CommandLine
         "gthread" or "gunicorn.workers.gthread.ThreadWorker" or "egg:gunicorn#gthread" => "gthread",
         _ => throw new UsageException($"argument -k/--worker-class: '{value}' is not supported; sharpicorn runs sync and gthread apps on its own Python threads (use --threads for concurrency)"),
     };
+
+    /// <summary>gunicorn reads umask with Python's int(x, 0): decimal, 0o octal, 0x hex (and a bare leading 0 as octal, as people write it).</summary>
+    private static int Umask(string value)
+    {
+        string v = value.Trim().ToLowerInvariant();
+        try
+        {
+            return v.StartsWith("0o", StringComparison.Ordinal) ? Convert.ToInt32(v[2..], 8)
+                : v.StartsWith("0x", StringComparison.Ordinal) ? Convert.ToInt32(v[2..], 16)
+                : v.Length > 1 && v[0] == '0' ? Convert.ToInt32(v[1..], 8)
+                : int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new UsageException($"argument -m/--umask: invalid auto_int value: '{value}'");
+        }
+    }
 
     private static string HeaderMap(string value) => value is "drop" or "refuse" or "dangerous"
         ? value

@@ -64,6 +64,21 @@ internal sealed class ServerSettings
     /// <summary>reload: False.</summary>
     public bool Reload { get; set; }
 
+    /// <summary>daemon: False.</summary>
+    public bool Daemon { get; set; }
+
+    /// <summary>umask: 0, as gunicorn sets it (the process's own umask is replaced).</summary>
+    public int Umask { get; set; }
+
+    /// <summary>user: None, workers keep the arbiter's user.</summary>
+    public string? User { get; set; }
+
+    /// <summary>group: None, workers keep the arbiter's group.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>proc_name: None, when the app module names the process instead.</summary>
+    public string? ProcName { get; set; }
+
     /// <summary>config: ./gunicorn.conf.py when it exists.</summary>
     public string? Config { get; set; }
 

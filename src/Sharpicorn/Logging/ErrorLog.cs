@@ -21,9 +21,12 @@ internal sealed class ErrorLog : IDisposable
         _writer = Open(_path);
     }
 
+    /// <summary>Large enough that a line (a traceback included) reaches the file in one append.</summary>
+    private const int LineBuffer = 64 * 1024;
+
     internal static TextWriter Open(string? path) => path is null
         ? Console.Error
-        : new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+        : new StreamWriter(Platform.Posix.OpenAppend(path), new System.Text.UTF8Encoding(false), LineBuffer) { AutoFlush = true };
 
     /// <summary>USR1: reopen the log file, so log rotation can move the old one away (gunicorn's reopen_files).</summary>
     public void Reopen()

@@ -28,6 +28,120 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "getppid")]
     public static partial int GetParentPid();
 
+    [LibraryImport("libc", EntryPoint = "setuid", SetLastError = true)]
+    public static partial int SetUid(uint uid);
+
+    [LibraryImport("libc", EntryPoint = "setgid", SetLastError = true)]
+    public static partial int SetGid(uint gid);
+
+    [LibraryImport("libc", EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetPwNam(string name);
+
+    [LibraryImport("libc", EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetGrNam(string name);
+
+    /// <summary>A user name or number to a uid (struct passwd: two pointers, then pw_uid). Null if unknown.</summary>
+    public static unsafe uint? ResolveUser(string user)
+    {
+        if (uint.TryParse(user, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint uid))
+        {
+            return uid;
+        }
+        nint pw = GetPwNam(user);
+        return pw == 0 ? null : *(uint*)(pw + (2 * sizeof(nint)));
+    }
+
+    /// <summary>A group name or number to a gid (struct group: two pointers, then gr_gid). Null if unknown.</summary>
+    public static unsafe uint? ResolveGroup(string group)
+    {
+        if (uint.TryParse(group, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint gid))
+        {
+            return gid;
+        }
+        nint gr = GetGrNam(group);
+        return gr == 0 ? null : *(uint*)(gr + (2 * sizeof(nint)));
+    }
+
+    [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
+    public static partial int SetSid();
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags, int mode);
+
+    /// <summary>
+    /// A log file opened O_APPEND: the arbiter and every worker write the same file, and only the
+    /// kernel's append keeps their lines from overwriting each other (.NET's FileMode.Append seeks
+    /// once and then writes at its own offset).
+    /// </summary>
+    public static FileStream OpenAppend(string path)
+    {
+        const int O_WRONLY = 0x1, O_CREAT = 0x40, O_APPEND = 0x400, O_CLOEXEC = 0x80000;
+        int fd = Open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0x1A4 /* 0644 */);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open '{path}' for appending: errno {Marshal.GetLastPInvokeError()}");
+        }
+        return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+    }
+
+    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    private static partial int Dup2(int oldFd, int newFd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    /// <summary>
+    /// Points stdin, stdout and stderr at /dev/null (a daemon's standard streams), and also the
+    /// private copies the .NET runtime dups from them at startup: while any copy stays open, a
+    /// shell pipe on the original streams never sees end-of-file.
+    /// </summary>
+    public static void NullStdio()
+    {
+        int fd = Open("/dev/null", 2 /* O_RDWR */);
+        if (fd < 0)
+        {
+            return;
+        }
+        var originals = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 3; i++)
+        {
+            if (LinkTarget($"/proc/self/fd/{i}") is string t && !t.StartsWith("/dev/null", StringComparison.Ordinal))
+            {
+                originals.Add(t);
+            }
+            _ = Dup2(fd, i);
+        }
+        foreach (string entry in Directory.GetFiles("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), out int n) && n > 2 && n != fd && LinkTarget(entry) is string t && originals.Contains(t))
+            {
+                _ = Dup2(fd, n);
+            }
+        }
+        if (fd > 2)
+        {
+            _ = Close(fd);
+        }
+    }
+
+    private static string? LinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "umask")]
+    public static partial int Umask(int mask);
+
     [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
     public static partial int Dup(int fd);
 

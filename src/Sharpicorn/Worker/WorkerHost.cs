@@ -12,6 +12,7 @@
 //   ABRT        the arbiter's timeout: log every busy thread's Python stack and request, exit 1.
 //   USR1        reopen the log files.
 //   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Sharpicorn.Arbiter;
 using Sharpicorn.Cli;
@@ -35,6 +36,10 @@ internal static class WorkerHost
             return loaded is null ? code : ExitCodes.Ok;
         }
         log.Info($"Booting worker with pid: {pid}");
+        if (SwitchUser(settings, log) is int denied)
+        {
+            return denied;
+        }
         if (settings.WorkerTmpDir is not null)
         {
             log.Warning($"--worker-tmp-dir {settings.WorkerTmpDir} has no effect: sharpicorn's heartbeat is a pipe, not a file");
@@ -89,6 +94,28 @@ internal static class WorkerHost
             log.Info($"Worker exiting (pid: {pid})");
             return ExitCodes.Ok;
         }
+    }
+
+    /// <summary>-g then -u, before Python starts, so the app never runs with the arbiter's privileges (gunicorn's set_owner_process).</summary>
+    private static int? SwitchUser(ServerSettings settings, ErrorLog log)
+    {
+        if (settings.Group is string group)
+        {
+            if (Posix.ResolveGroup(group) is not uint gid || Posix.SetGid(gid) != 0)
+            {
+                log.Error($"Worker failed to boot: cannot switch to group '{group}' (errno {Marshal.GetLastPInvokeError()})");
+                return ExitCodes.WorkerBootError;
+            }
+        }
+        if (settings.User is string user)
+        {
+            if (Posix.ResolveUser(user) is not uint uid || Posix.SetUid(uid) != 0)
+            {
+                log.Error($"Worker failed to boot: cannot switch to user '{user}' (errno {Marshal.GetLastPInvokeError()})");
+                return ExitCodes.WorkerBootError;
+            }
+        }
+        return null;
     }
 
     private static async Task GracefulStopAsync(KestrelFront front, PythonWorkerPool pool, ServerSettings settings)

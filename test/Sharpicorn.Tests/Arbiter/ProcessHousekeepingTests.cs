@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sharpicorn.Tests.TestUtilities;
+
+namespace Sharpicorn.Tests.Arbiter;
+
+/// <summary>Titles, umask, user/group, daemon mode, socket activation and log reopening.</summary>
+public sealed class ProcessHousekeepingTests
+{
+    private static int WorkerPid(int port) => JsonDocument.Parse(RawHttp.Get(port, "/pid").Body).RootElement.GetProperty("pid").GetInt32();
+
+    private static string Status(int pid, string field) =>
+        File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal))[(field.Length + 1)..].Trim();
+
+    /// <summary>Waits for text in a file another process writes (its only ready signal once it has left our pipes).</summary>
+    private static string WaitForFile(string path, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            string content = File.Exists(path) ? File.ReadAllText(path) : "";
+            if (content.Contains(text, StringComparison.Ordinal))
+            {
+                return content;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"'{text}' never appeared in {path}:\n{content}");
+            Thread.Sleep(50);
+        }
+    }
+
+    [Fact]
+    public void Name_ProcessTitles_GunicornStyle()
+    {
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-n", "shop", "wsgi_basic:app"]);
+        int worker = WorkerPid(s.Port);
+        Assert.Equal("sharpicorn: master [shop]", File.ReadAllText($"/proc/{s.Pid}/cmdline").TrimEnd('\0'));
+        Assert.Equal("sharpicorn: worker [shop]", File.ReadAllText($"/proc/{worker}/cmdline").TrimEnd('\0'));
+    }
+
+    [Fact]
+    public void Umask_AppliedToArbiterAndWorkers()
+    {
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-m", "0o27", "wsgi_basic:app"]);
+        Assert.Equal("0027", Status(s.Pid, "Umask"));
+        Assert.Equal("0027", Status(WorkerPid(s.Port), "Umask"));
+    }
+
+    [Fact]
+    public void UserAndGroup_WorkersSwitch()
+    {
+        Assert.True(Environment.UserName == "root", "this test needs root, as CI runs it");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-u", "nobody", "-g", "nogroup", "wsgi_basic:app"]);
+        int worker = WorkerPid(s.Port);
+        Assert.StartsWith("65534", Status(worker, "Uid"), StringComparison.Ordinal);
+        Assert.StartsWith("65534", Status(worker, "Gid"), StringComparison.Ordinal);
+        Assert.StartsWith("0", Status(s.Pid, "Uid"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownUser_WorkerFailsToBoot_Exit3()
+    {
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-u", "no-such-user-here", "wsgi_basic:app"], waitReady: false);
+        Assert.Equal(3, s.WaitForExit());
+        Assert.Contains("cannot switch to user 'no-such-user-here'", s.ErrorLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Daemon_Detaches_WinchStopsWorkers_TermStops()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-daemon").FullName;
+        string pidfile = Path.Combine(dir, "pid"), logfile = Path.Combine(dir, "error.log");
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var s = ServerProcess.Start(["-b", $"127.0.0.1:{port}", "--python", Repo.DebianPython, "--daemon", "-p", pidfile, "--error-logfile", logfile, "wsgi_basic:app"], waitReady: false);
+        Assert.Equal(0, s.WaitForExit());
+        WaitForFile(pidfile, "\n");
+        int master = int.Parse(File.ReadAllText(pidfile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            Assert.NotEqual(s.Pid, master);
+            Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
+            // A session leader with no controlling terminal.
+            string stat = File.ReadAllText($"/proc/{master}/stat");
+            Assert.Equal(master.ToString(System.Globalization.CultureInfo.InvariantCulture), stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
+            ServerProcess.Signal(master, 28);
+            WaitForFile(logfile, "graceful stop of workers");
+            WaitForFile(logfile, "Worker exiting");
+        }
+        finally
+        {
+            ServerProcess.Signal(master, 15);
+        }
+        WaitForFile(logfile, "Shutting down: Master");
+    }
+
+    [Fact]
+    public void SystemdSocketActivation_ListenFds_Used()
+    {
+        using var sock = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        sock.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        sock.Listen(16);
+        int fd = (int)sock.SafeHandle.DangerousGetHandle();
+        ClearCloexec(fd);
+        int port = ((IPEndPoint)sock.LocalEndPoint!).Port;
+        var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        // bash, not dash: dash only redirects single-digit fds. sd_listen_fds(3): the socket is fd 3 and LISTEN_PID is the server's own pid ($$ survives exec).
+        psi.ArgumentList.Add($"exec 3<&{fd}; LISTEN_FDS=1 LISTEN_PID=$$ exec \"$0\" --python {Repo.DebianPython} --chdir \"$1\" wsgi_basic:app");
+        psi.ArgumentList.Add(Repo.Launcher);
+        psi.ArgumentList.Add(Repo.Apps);
+        using var p = Process.Start(psi)!;
+        try
+        {
+            string? line;
+            while ((line = p.StandardError.ReadLine()) is not null && !line.Contains("Listening at:", StringComparison.Ordinal))
+            {
+            }
+            Assert.Contains($"Listening at: http://127.0.0.1:{port} ", line, StringComparison.Ordinal);
+            Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
+        }
+        finally
+        {
+            p.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public void Usr1_ReopensLogFiles()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-logs").FullName;
+        string log = Path.Combine(dir, "error.log");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--error-logfile", log, "-b", "127.0.0.1:0", "wsgi_basic:app"], waitReady: false);
+        string first = WaitForFile(log, "Listening at: http://127.0.0.1:");
+        int port = int.Parse(System.Text.RegularExpressions.Regex.Match(first, @"Listening at: http://127\.0\.0\.1:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
+        WaitForFile(log, "Booting worker with pid");
+        File.Move(log, log + ".1");
+        s.Signal(10);
+        WaitForFile(log + ".1", "Handling signal: usr1");
+        // The worker reopened too: what the app writes now lands in the new file.
+        Assert.Equal(200, RawHttp.Get(port, "/errors").Status);
+        WaitForFile(log, "message to wsgi.errors");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl")]
+    private static extern int Fcntl(int fd, int cmd, int arg);
+
+    private static void ClearCloexec(int fd) => Assert.Equal(0, Fcntl(fd, 2 /* F_SETFD */, 0));
+}
