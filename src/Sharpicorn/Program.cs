@@ -135,6 +135,8 @@ internal static class Program
         {
             return ExitCodes.ConfigError;
         }
+        var arbiter = new Arbiter.Arbiter(settings, args, listeners, log);
+        using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);
         try
         {
@@ -146,7 +148,6 @@ internal static class Program
                 log.Info(failed == ExitCodes.AppLoadError ? "Reason: App failed to load." : "Reason: Worker failed to boot.");
                 return failed;
             }
-            var arbiter = new Arbiter.Arbiter(settings, args, listeners, log);
             return await arbiter.RunAsync().ConfigureAwait(false);
         }
         finally

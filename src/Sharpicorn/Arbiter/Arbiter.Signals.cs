@@ -13,7 +13,11 @@ internal sealed partial class Arbiter
 
     private Process? _reexec;
 
-    private IDisposable RegisterSignals() =>
+    /// <summary>
+    /// Before "Listening at:" is printed (gunicorn's init_signals comes first too): from then on a
+    /// supervisor may send TERM, and it must be handled, not kill the process by default.
+    /// </summary>
+    public IDisposable RegisterSignals() =>
         SignalRegistrations.Create(HandledSignals, s => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Signal, Signal: s)));
 
     private void OnSignal(int signal)

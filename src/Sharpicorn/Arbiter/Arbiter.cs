@@ -56,9 +56,9 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
 
     public IReadOnlyCollection<WorkerProcess> Workers => _workers.Values;
 
+    /// <summary>Runs the loop until the arbiter stops. Signals must be registered first (<see cref="RegisterSignals"/>).</summary>
     public async Task<int> RunAsync()
     {
-        using IDisposable signals = RegisterSignals();
         using IDisposable? watcher = _settings.Reload ? WatchSources() : null;
         using var timer = new PeriodicTimer(TickInterval);
         _ = TickAsync(timer);
