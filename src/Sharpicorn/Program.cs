@@ -208,7 +208,7 @@ internal static class Program
             {
                 try
                 {
-                    listener = Listener.Bind(address, settings.Backlog);
+                    listener = Listener.Bind(address, settings.Backlog, settings.ReusePort);
                 }
                 catch (SocketException e)
                 {

@@ -221,6 +221,12 @@ def app(environ, start_response):
         environ["wsgi.errors"].write("hang started\n")
         threading.Event().wait(3600)
         return _json(start_response, {"never": True})
+    if path == "/sleep_forever":
+        # time.sleep ignores PyThreadState_SetAsyncExc until it returns: not interruptible.
+        import time
+        environ["wsgi.errors"].write("sleep_forever started\n")
+        time.sleep(3600)
+        return _json(start_response, {"never": True})
     if path == "/spin":
         # A pure-Python busy loop: interruptible by --request-timeout.
         environ["wsgi.errors"].write("spin started\n")

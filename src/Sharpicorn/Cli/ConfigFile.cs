@@ -39,14 +39,14 @@ internal static class ConfigFile
         ["chdir"] = "--chdir", ["pythonpath"] = "--pythonpath", ["raw_env"] = "--env", ["accesslog"] = "--access-logfile",
         ["access_log_format"] = "--access-logformat", ["errorlog"] = "--error-logfile", ["loglevel"] = "--log-level",
         ["pidfile"] = "--pid", ["max_requests"] = "--max-requests", ["max_requests_jitter"] = "--max-requests-jitter",
-        ["forwarded_allow_ips"] = "--forwarded-allow-ips", ["preload_app"] = "--preload", ["umask"] = "--umask", ["daemon"] = "--daemon", ["user"] = "--user", ["group"] = "--group", ["proc_name"] = "--name", ["reload"] = "--reload", ["header_map"] = "--header-map", ["worker_tmp_dir"] = "--worker-tmp-dir",
+        ["forwarded_allow_ips"] = "--forwarded-allow-ips", ["preload_app"] = "--preload", ["umask"] = "--umask", ["daemon"] = "--daemon", ["reuse_port"] = "--reuse-port", ["user"] = "--user", ["group"] = "--group", ["proc_name"] = "--name", ["reload"] = "--reload", ["header_map"] = "--header-map", ["worker_tmp_dir"] = "--worker-tmp-dir",
     };
 
     /// <summary>gunicorn settings and hooks a config file may set that sharpicorn does not support yet.</summary>
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
         "reload_engine", "reload_extra_files", "spew", "check_config", "print_config",
-        "initgroups", "tmp_upload_dir", "sendfile", "reuse_port", "proxy_protocol",
+        "initgroups", "tmp_upload_dir", "sendfile", "proxy_protocol",
         "proxy_allow_ips", "strip_header_spaces", "permit_obsolete_folding", "permit_unconventional_http_method",
         "casefold_http_method", "certfile", "keyfile", "ssl_version", "cert_reqs", "ca_certs", "suppress_ragged_eofs",
         "do_handshake_on_connect", "ciphers", "logconfig", "logconfig_dict", "logconfig_json", "syslog", "syslog_addr",

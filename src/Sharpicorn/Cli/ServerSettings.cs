@@ -64,6 +64,9 @@ internal sealed class ServerSettings
     /// <summary>reload: False.</summary>
     public bool Reload { get; set; }
 
+    /// <summary>reuse_port: False.</summary>
+    public bool ReusePort { get; set; }
+
     /// <summary>daemon: False.</summary>
     public bool Daemon { get; set; }
 

@@ -25,7 +25,7 @@ internal sealed class Listener : IDisposable
 
     public BindAddress Address { get; }
 
-    public static Listener Bind(BindAddress address, int backlog)
+    public static Listener Bind(BindAddress address, int backlog, bool reusePort = false)
     {
         if (address.FileDescriptor is int fd)
         {
@@ -67,6 +67,10 @@ internal sealed class Listener : IDisposable
             // SO_REUSEADDR only. .NET's ReuseAddress option would also set SO_REUSEPORT on
             // Linux, letting a second server bind the same port silently.
             socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+            if (reusePort)
+            {
+                socket.SetRawSocketOption(1 /* SOL_SOCKET */, 15 /* SO_REUSEPORT */, BitConverter.GetBytes(1));
+            }
             socket.NoDelay = true;
             socket.Bind(new IPEndPoint(ip, address.Port));
             socket.Listen(backlog);

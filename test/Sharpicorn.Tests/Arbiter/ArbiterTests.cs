@@ -191,4 +191,50 @@ public sealed class ArbiterTests
             ServerProcess.Signal(newMaster, SIGTERM);
         }
     }
+
+    [Fact]
+    public void RequestTimeout_Uninterruptible_WorkerReplacedGracefully()
+    {
+        using ServerProcess s = Start("--request-timeout", "1", "--threads", "2");
+        int first = Pid(s.Port);
+        using var c = new RawHttp(s.Port);
+        c.Send("GET /sleep_forever HTTP/1.1\r\nHost: t\r\n\r\n");
+        s.WaitForLog("sleep_forever started");
+        s.WaitForLog("did not stop after the interrupt");
+        s.WaitForLogCount("Booting worker with pid", 2);
+        Assert.NotEqual(first, Pid(s.Port));
+    }
+
+    [Fact]
+    public void BootTimeout_SlowImport_KilledApartFromTimeout()
+    {
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--boot-timeout", "1", "--timeout", "60", "slow_import:app"]);
+        s.WaitForLog("WORKER BOOT TIMEOUT (pid:");
+        s.WaitForLogCount("Booting worker with pid", 2);
+    }
+
+    [Fact]
+    public void ReusePort_SecondServerMayBindSamePort()
+    {
+        using ServerProcess a = Start("--reuse-port");
+        using ServerProcess b = ServerProcess.Start(["-b", $"127.0.0.1:{a.Port}", "--python", Repo.DebianPython, "--reuse-port", "wsgi_basic:app"]);
+        Assert.Equal(a.Port, b.Port);
+        Assert.Equal(200, RawHttp.Get(a.Port, "/pid").Status);
+    }
+
+    [Fact]
+    public void FdBind_InheritedDescriptor_Served()
+    {
+        using var sock = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        sock.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        sock.Listen(16);
+        int fd = (int)sock.SafeHandle.DangerousGetHandle();
+        Assert.Equal(0, Fcntl(fd, 2 /* F_SETFD */, 0));
+        using var s = ServerProcess.Start(["-b", $"fd://{fd}", "--python", Repo.DebianPython, "wsgi_basic:app"]);
+        Assert.Equal(((System.Net.IPEndPoint)sock.LocalEndPoint!).Port, s.Port);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/pid").Status);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl")]
+    private static extern int Fcntl(int fd, int cmd, int arg);
 }
