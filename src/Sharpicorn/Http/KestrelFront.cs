@@ -39,9 +39,10 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
     /// Stops accepting, then waits (up to <paramref name="maxWait"/>) for the open connections to
     /// go: responses now carry Connection: close, and idle ones end at their keep-alive timeout.
     /// </summary>
-    public async Task DrainAsync(TimeSpan maxWait)
+    public async Task DrainAsync(TimeSpan maxWait, Action stoppedAccepting)
     {
         await transport.StopAcceptingAsync().ConfigureAwait(false);
+        stoppedAccepting();
         long deadline = Environment.TickCount64 + (long)maxWait.TotalMilliseconds;
         while (transport.ActiveConnections > 0 && Environment.TickCount64 < deadline)
         {

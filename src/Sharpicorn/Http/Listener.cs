@@ -7,8 +7,8 @@ namespace Sharpicorn.Http;
 
 /// <summary>
 /// A listening socket bound by sharpicorn itself, not by Kestrel: binding first gives gunicorn's
-/// errors and retries, and a bound descriptor is what the arbiter will hand to its workers.
-/// Kestrel gets a dup of the descriptor, so each side closes only its own.
+/// errors and retries, and a bound descriptor is what the arbiter hands to its workers, which
+/// give their inherited copy to Kestrel.
 /// </summary>
 internal sealed class Listener : IDisposable
 {
@@ -92,9 +92,6 @@ internal sealed class Listener : IDisposable
         IPAddress[] all = Dns.GetHostAddresses(host);
         return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? all[0];
     }
-
-    /// <summary>A descriptor Kestrel may own and close.</summary>
-    public ulong DuplicateForKestrel() => (ulong)Platform.Posix.Dup(Fd);
 
     /// <summary>The descriptor number, which a worker process inherits as is.</summary>
     public int Fd => (int)Socket.SafeHandle.DangerousGetHandle();

@@ -142,9 +142,6 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "umask")]
     public static partial int Umask(int mask);
 
-    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
-    public static partial int Dup(int fd);
-
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int cmd, int arg);
 

@@ -33,11 +33,7 @@ internal static class StackDump
     private static unsafe string StackUnderGil(PythonWorkerPool pool, PythonWorker thread)
     {
         using var ident = new OwnedRef(CPython.PyLong_FromLongLong((long)thread.ThreadIdent));
-        nint arg = ident.Handle;
-        using var args = new OwnedRef(CPython.PyTuple_New(1));
-        CPython.Py_IncRef(arg);
-        CPython.PyTuple_SetItem(args.Handle, 0, arg);
-        using var stack = new OwnedRef(CPython.PyObject_Call(pool.App.StackOf, args.Handle, 0));
+        using OwnedRef stack = PyCall.One(pool.App.StackOf, ident.Handle);
         if (stack.IsNull)
         {
             return "  (no stack: " + PythonException.FetchPending().Message + ")\n";

@@ -81,7 +81,7 @@ internal static class WorkerHost
                     log.Info($"Worker exiting (pid: {pid})");
                     return 1;
                 case Posix.SIGTERM:
-                    await GracefulStopAsync(front, pool, settings).ConfigureAwait(false);
+                    await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
                     break;
                 default:
                     using (var now = new CancellationTokenSource(TimeSpan.Zero))
@@ -118,11 +118,11 @@ internal static class WorkerHost
         return null;
     }
 
-    private static async Task GracefulStopAsync(KestrelFront front, PythonWorkerPool pool, ServerSettings settings)
+    private static async Task GracefulStopAsync(KestrelFront front, PythonWorkerPool pool, ServerSettings settings, ErrorLog log)
     {
         long deadline = Environment.TickCount64 + (settings.GracefulTimeout * 1000L);
         pool.Draining = true;
-        await front.DrainAsync(TimeSpan.FromSeconds(Math.Min(settings.GracefulTimeout, settings.KeepAlive + 1))).ConfigureAwait(false);
+        await front.DrainAsync(TimeSpan.FromSeconds(Math.Min(settings.GracefulTimeout, settings.KeepAlive + 1)), () => log.Debug("Stopped accepting; draining open connections")).ConfigureAwait(false);
         using var rest = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
         await front.StopAsync(rest.Token).ConfigureAwait(false);
     }

@@ -58,36 +58,9 @@ internal sealed unsafe partial class PythonWorker
         }
     }
 
-    private OwnedRef NewInput()
-    {
-        nint slot = _slotObject;
-        if (CPython.PyObject_Vectorcall != null)
-        {
-            return new OwnedRef(CPython.PyObject_Vectorcall(_pool.App.InputStreamType, &slot, 1, 0)).OrThrow();
-        }
-        using var args = new OwnedRef(CPython.PyTuple_New(1)).OrThrow();
-        CPython.Py_IncRef(slot);
-        CPython.PyTuple_SetItem(args.Handle, 0, slot);
-        return new OwnedRef(CPython.PyObject_Call(_pool.App.InputStreamType, args.Handle, 0)).OrThrow();
-    }
+    private OwnedRef NewInput() => PyCall.One(_pool.App.InputStreamType, _slotObject).OrThrow();
 
-    private OwnedRef CallApp(nint environ)
-    {
-        nint app = _pool.App.Callable;
-        if (CPython.PyObject_Vectorcall != null)
-        {
-            nint* argv = stackalloc nint[2];
-            argv[0] = environ;
-            argv[1] = _startResponse;
-            return new OwnedRef(CPython.PyObject_Vectorcall(app, argv, 2, 0));
-        }
-        using var args = new OwnedRef(CPython.PyTuple_New(2)).OrThrow();
-        CPython.Py_IncRef(environ);
-        CPython.Py_IncRef(_startResponse);
-        CPython.PyTuple_SetItem(args.Handle, 0, environ);
-        CPython.PyTuple_SetItem(args.Handle, 1, _startResponse);
-        return new OwnedRef(CPython.PyObject_Call(app, args.Handle, 0));
-    }
+    private OwnedRef CallApp(nint environ) => PyCall.Two(_pool.App.Callable, environ, _startResponse);
 
     /// <summary>Iterates the app's result, writing each chunk, and always calls close().</summary>
     private void Drive(WsgiRequest req, nint result)
@@ -356,10 +329,7 @@ internal sealed unsafe partial class PythonWorker
             CPython.PyErr_Clear();
             return false;
         }
-        nint arg = result;
-        using var span = CPython.PyObject_Vectorcall != null
-            ? new OwnedRef(CPython.PyObject_Vectorcall(_pool.App.FileSpan, &arg, 1, 0))
-            : CallOne(_pool.App.FileSpan, result);
+        using OwnedRef span = PyCall.One(_pool.App.FileSpan, result);
         if (span.IsNull)
         {
             PythonException.ThrowPending();
@@ -418,14 +388,6 @@ internal sealed unsafe partial class PythonWorker
             }
         }
         return true;
-    }
-
-    private static OwnedRef CallOne(nint callable, nint arg)
-    {
-        using var args = new OwnedRef(CPython.PyTuple_New(1)).OrThrow();
-        CPython.Py_IncRef(arg);
-        CPython.PyTuple_SetItem(args.Handle, 0, arg);
-        return new OwnedRef(CPython.PyObject_Call(callable, args.Handle, 0));
     }
 
     /// <summary>wsgi.input's source: up to <paramref name="size"/> bytes, b"" at the end of the body.</summary>

@@ -60,13 +60,10 @@ internal sealed unsafe class WsgiApp
         {
             loadApp = CPython.PyDict_GetItemString(dict, n);
         }
-        using var spec = PyStr.FromString(appSpec);
-        using var args = new OwnedRef(CPython.PyTuple_New(1)).OrThrow();
-        CPython.PyTuple_SetItem(args.Handle, 0, spec.Borrow().NewOwned().Steal());
-        using var app = new OwnedRef(CPython.PyObject_Call(loadApp, args.Handle, 0)).OrThrow();
-        var loaded = new OwnedRef(app.Handle);
-        CPython.Py_IncRef(app.Handle);
-        return new WsgiApp(loaded.Steal(), module);
+        using OwnedRef spec = PyStr.FromString(appSpec);
+        OwnedRef app = PyCall.One(loadApp, spec.Handle).OrThrow();
+        // Both references live as long as the process: the interpreter is never finalized.
+        return new WsgiApp(app.Steal(), module);
     }
 
     private nint Get(string name)

@@ -7,9 +7,7 @@ internal static unsafe partial class CPython
     public static delegate* unmanaged<nint*, nint*, nint*, void> PyErr_NormalizeException;
     public static delegate* unmanaged<nint, nint, nint, void> PyErr_Restore;
     public static delegate* unmanaged<nint, byte*, void> PyErr_SetString;
-    public static delegate* unmanaged<nint, nint, void> PyErr_SetObject;
     public static delegate* unmanaged<void> PyErr_Clear;
-    public static delegate* unmanaged<nint, int> PyErr_ExceptionMatches;
     public static delegate* unmanaged<nint, nint, int> PyException_SetTraceback;
 
     public static nint PyExc_TypeError;
@@ -18,8 +16,6 @@ internal static unsafe partial class CPython
     public static nint PyExc_AssertionError;
     public static nint PyExc_OSError;
     public static nint PyExc_IOError;
-    public static nint PyExc_StopIteration;
-    public static nint PyExc_SystemExit;
 
     private static void BindErrors()
     {
@@ -28,9 +24,7 @@ internal static unsafe partial class CPython
         PyErr_NormalizeException = (delegate* unmanaged<nint*, nint*, nint*, void>)Export("PyErr_NormalizeException");
         PyErr_Restore = (delegate* unmanaged<nint, nint, nint, void>)Export("PyErr_Restore");
         PyErr_SetString = (delegate* unmanaged<nint, byte*, void>)Export("PyErr_SetString");
-        PyErr_SetObject = (delegate* unmanaged<nint, nint, void>)Export("PyErr_SetObject");
         PyErr_Clear = (delegate* unmanaged<void>)Export("PyErr_Clear");
-        PyErr_ExceptionMatches = (delegate* unmanaged<nint, int>)Export("PyErr_ExceptionMatches");
         PyException_SetTraceback = (delegate* unmanaged<nint, nint, int>)Export("PyException_SetTraceback");
     }
 
@@ -42,7 +36,5 @@ internal static unsafe partial class CPython
         PyExc_AssertionError = ExportedPointer("PyExc_AssertionError");
         PyExc_OSError = ExportedPointer("PyExc_OSError");
         PyExc_IOError = ExportedPointer("PyExc_IOError");
-        PyExc_StopIteration = ExportedPointer("PyExc_StopIteration");
-        PyExc_SystemExit = ExportedPointer("PyExc_SystemExit");
     }
 }

@@ -8,11 +8,7 @@ internal static unsafe partial class CPython
     public static delegate* unmanaged<nint, void> PyEval_RestoreThread;
     public static delegate* unmanaged<int> PyGILState_Ensure;
     public static delegate* unmanaged<int, void> PyGILState_Release;
-    public static delegate* unmanaged<nint> PyGILState_GetThisThreadState;
-    public static delegate* unmanaged<nint, nint> PyThreadState_New;
-    public static delegate* unmanaged<nint> PyInterpreterState_Main;
     public static delegate* unmanaged<ulong, nint, int> PyThreadState_SetAsyncExc;
-    public static delegate* unmanaged<byte*> Py_GetVersion;
     public static delegate* unmanaged<ulong> PyThread_get_thread_ident;
 
     private static void BindLifecycle()
@@ -23,11 +19,7 @@ internal static unsafe partial class CPython
         PyEval_RestoreThread = (delegate* unmanaged<nint, void>)Export("PyEval_RestoreThread");
         PyGILState_Ensure = (delegate* unmanaged<int>)Export("PyGILState_Ensure");
         PyGILState_Release = (delegate* unmanaged<int, void>)Export("PyGILState_Release");
-        PyGILState_GetThisThreadState = (delegate* unmanaged<nint>)Export("PyGILState_GetThisThreadState");
-        PyThreadState_New = (delegate* unmanaged<nint, nint>)Export("PyThreadState_New");
-        PyInterpreterState_Main = (delegate* unmanaged<nint>)Export("PyInterpreterState_Main");
         PyThreadState_SetAsyncExc = (delegate* unmanaged<ulong, nint, int>)Export("PyThreadState_SetAsyncExc");
-        Py_GetVersion = (delegate* unmanaged<byte*>)Export("Py_GetVersion");
         PyThread_get_thread_ident = (delegate* unmanaged<ulong>)Export("PyThread_get_thread_ident");
     }
 }

@@ -6,16 +6,13 @@ internal static unsafe partial class CPython
     public static delegate* unmanaged<nint, void> Py_DecRef;
     public static delegate* unmanaged<nint, ulong> PyType_GetFlags;
     public static delegate* unmanaged<nint, byte*, nint> PyObject_GetAttrString;
-    public static delegate* unmanaged<nint, byte*, int> PyObject_HasAttrString;
     public static delegate* unmanaged<nint, nint, nint, nint> PyObject_Call;
     public static delegate* unmanaged<nint, nint*, nuint, nint, nint> PyObject_Vectorcall;
     public static delegate* unmanaged<nint, nint> PyObject_CallNoArgs;
     public static delegate* unmanaged<nint, nint> PyObject_GetIter;
     public static delegate* unmanaged<nint, nint> PyIter_Next;
     public static delegate* unmanaged<nint, nint> PyObject_Str;
-    public static delegate* unmanaged<nint, int> PyObject_IsTrue;
     public static delegate* unmanaged<nint, nint, int> PyObject_IsInstance;
-    public static delegate* unmanaged<nint, int> PyCallable_Check;
     public static delegate* unmanaged<nint, nint, int, nint> PyCFunction_NewEx;
 
     // Strings and bytes.
@@ -47,7 +44,6 @@ internal static unsafe partial class CPython
     public static delegate* unmanaged<byte*, nint> PyImport_ImportModule;
     public static delegate* unmanaged<nint, nint> PyModule_GetDict;
     public static delegate* unmanaged<byte*, int, nint, nint, nint, nint> PyRun_StringFlags;
-    public static delegate* unmanaged<nint> PyEval_GetBuiltins;
 
     // Singletons and types (data symbols).
     public static nint Py_None;
@@ -64,7 +60,6 @@ internal static unsafe partial class CPython
         Py_DecRef = (delegate* unmanaged<nint, void>)Export("Py_DecRef");
         PyType_GetFlags = (delegate* unmanaged<nint, ulong>)Export("PyType_GetFlags");
         PyObject_GetAttrString = (delegate* unmanaged<nint, byte*, nint>)Export("PyObject_GetAttrString");
-        PyObject_HasAttrString = (delegate* unmanaged<nint, byte*, int>)Export("PyObject_HasAttrString");
         PyObject_Call = (delegate* unmanaged<nint, nint, nint, nint>)Export("PyObject_Call");
         // Public and exported from 3.9 on; absent before, when the tuple path is used.
         PyObject_Vectorcall = (delegate* unmanaged<nint, nint*, nuint, nint, nint>)OptionalExport("PyObject_Vectorcall");
@@ -72,9 +67,7 @@ internal static unsafe partial class CPython
         PyObject_GetIter = (delegate* unmanaged<nint, nint>)Export("PyObject_GetIter");
         PyIter_Next = (delegate* unmanaged<nint, nint>)Export("PyIter_Next");
         PyObject_Str = (delegate* unmanaged<nint, nint>)Export("PyObject_Str");
-        PyObject_IsTrue = (delegate* unmanaged<nint, int>)Export("PyObject_IsTrue");
         PyObject_IsInstance = (delegate* unmanaged<nint, nint, int>)Export("PyObject_IsInstance");
-        PyCallable_Check = (delegate* unmanaged<nint, int>)Export("PyCallable_Check");
         PyCFunction_NewEx = (delegate* unmanaged<nint, nint, int, nint>)Export("PyCFunction_NewEx");
 
         PyUnicode_FromStringAndSize = (delegate* unmanaged<byte*, nint, nint>)Export("PyUnicode_FromStringAndSize");
@@ -103,7 +96,6 @@ internal static unsafe partial class CPython
         PyImport_ImportModule = (delegate* unmanaged<byte*, nint>)Export("PyImport_ImportModule");
         PyModule_GetDict = (delegate* unmanaged<nint, nint>)Export("PyModule_GetDict");
         PyRun_StringFlags = (delegate* unmanaged<byte*, int, nint, nint, nint, nint>)Export("PyRun_StringFlags");
-        PyEval_GetBuiltins = (delegate* unmanaged<nint>)Export("PyEval_GetBuiltins");
 
         Py_None = Export("_Py_NoneStruct");
         Py_True = Export("_Py_TrueStruct");

@@ -19,7 +19,4 @@ internal static partial class LibC
 
     [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int UnsetEnv(string name);
-
-    [LibraryImport("libc", EntryPoint = "getpid")]
-    public static partial int GetPid();
 }
