@@ -154,7 +154,7 @@ internal static class Program
         {
             foreach (Listener l in listeners)
             {
-                l.Dispose();
+                l.Close(unlink: !arbiter.HandedOver);
             }
             RemovePidFile(settings);
         }

@@ -13,6 +13,9 @@ internal sealed partial class Arbiter
 
     private Process? _reexec;
 
+    /// <summary>A USR2 master is running on our sockets: leave its unix socket files in place.</summary>
+    public bool HandedOver => _reexec is { HasExited: false };
+
     /// <summary>
     /// Before "Listening at:" is printed (gunicorn's init_signals comes first too): from then on a
     /// supervisor may send TERM, and it must be handled, not kill the process by default.

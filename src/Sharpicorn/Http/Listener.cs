@@ -115,10 +115,13 @@ internal sealed class Listener : IDisposable
         return Address.UnixPath is string p ? "unix:" + p : $"fd://{Address.FileDescriptor}";
     }
 
-    public void Dispose()
+    public void Dispose() => Close(unlink: true);
+
+    /// <summary>Closes the socket; a unix socket's file is removed unless another master now serves it (USR2).</summary>
+    public void Close(bool unlink)
     {
         Socket.Dispose();
-        if (Address.UnixPath is string p)
+        if (unlink && Address.UnixPath is string p)
         {
             try
             {
