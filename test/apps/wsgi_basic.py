@@ -227,6 +227,16 @@ def app(environ, start_response):
         environ["wsgi.errors"].write("sleep_forever started\n")
         time.sleep(3600)
         return _json(start_response, {"never": True})
+    if path == "/slow_stream":
+        # Streams for longer than a short --timeout, but keeps writing: it is making progress.
+        import time
+        start_response("200 OK", [("Content-Type", "text/plain")])
+
+        def gen():
+            for i in range(8):
+                yield b"tick%d\n" % i
+                time.sleep(0.5)
+        return gen()
     if path == "/spin":
         # A pure-Python busy loop: interruptible by --request-timeout.
         environ["wsgi.errors"].write("spin started\n")

@@ -14,8 +14,8 @@
 //   Exited   reap, log like gunicorn, halt on boot errors (exit 3/4) instead of respawning
 //
 // Heartbeats go through the pipe, never a file, so a slow disk cannot stall them. A heartbeat
-// carries the worker's last *progress* time, so a worker whose request is stuck stops being
-// live even though its heartbeat thread still runs.
+// carries the worker's last *progress* time (its requests' last I/O), so a worker whose request
+// is stuck stops being live even though its heartbeat thread still runs.
 //
 // Zero-drop replacement: a worker being replaced (HUP, max_requests, lifetime, memory) keeps
 // serving until its replacement reports Booted; only then does it get SIGTERM, and it drains:

@@ -6,7 +6,7 @@ namespace Sharpicorn.Arbiter;
 /// </summary>
 internal enum WorkerMessage : byte
 {
-    /// <summary>Payload: the monotonic time (ms) of the worker's last progress: now when idle, else when its oldest running request started.</summary>
+    /// <summary>Payload: the monotonic time (ms) of the worker's last progress: now when idle, else the oldest last-I/O time of its running requests.</summary>
     Heartbeat = (byte)'H',
 
     /// <summary>The app is loaded and Kestrel is accepting. Payload unused.</summary>

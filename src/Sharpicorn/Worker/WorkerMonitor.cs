@@ -3,8 +3,9 @@
 // One background thread per worker, never holding the GIL except through StackDump's bounded
 // helper. Every 250 ms it:
 //   - sends the arbiter a heartbeat whose payload is the worker's last *progress*: now when
-//     idle, else the start of its oldest running request. A request stuck for longer than
-//     --timeout therefore makes the worker look dead even though this thread is fine;
+//     idle, else the oldest "last I/O" among running requests (a body read or a flush). A
+//     request that does no I/O for longer than --timeout therefore makes the worker look dead
+//     even though this thread is fine, while a long download that keeps streaming does not;
 //   - exits the worker if its parent changed (the arbiter died), as gunicorn's workers do;
 //   - applies --request-timeout: logs the stuck thread's stack, raises RequestTimeout in it
 //     (PyThreadState_SetAsyncExc), and if the thread does not give way within the grace period,
@@ -46,7 +47,7 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
             {
                 if (t.Current is { } req)
                 {
-                    progress = Math.Min(progress, req.StartTick);
+                    progress = Math.Min(progress, req.LastActivityTick);
                     CheckRequestTimeout(t, req, now);
                 }
             }

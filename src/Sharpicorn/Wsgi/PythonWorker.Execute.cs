@@ -195,6 +195,7 @@ internal sealed unsafe partial class PythonWorker
     private bool Flush(WsgiRequest req)
     {
         req.UnflushedBytes = 0;
+        req.LastActivityTick = Environment.TickCount64;
         ValueTask<FlushResult> pending = req.Body.Writer.FlushAsync();
         FlushResult result;
         if (pending.IsCompletedSuccessfully)
@@ -431,6 +432,7 @@ internal sealed unsafe partial class PythonWorker
                     return 0;
                 }
             }
+            req.LastActivityTick = Environment.TickCount64;
             ReadOnlySequence<byte> buffer = rr.Buffer;
             if (buffer.IsEmpty)
             {

@@ -21,7 +21,20 @@ internal sealed class WsgiRequest
         Started = DateTimeOffset.Now;
         StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         StartTick = Environment.TickCount64;
+        LastActivityTick = StartTick;
     }
+
+    /// <summary>
+    /// Monotonic ms of the request's last I/O (a body read or a flush to the client). A request
+    /// that streams is making progress however long it runs; one that does no I/O is not.
+    /// </summary>
+    public long LastActivityTick
+    {
+        get => Volatile.Read(ref _lastActivity);
+        set => Volatile.Write(ref _lastActivity, value);
+    }
+
+    private long _lastActivity;
 
     /// <summary>Monotonic ms when Kestrel handed the request over (the worker's progress clock).</summary>
     public long StartTick { get; }

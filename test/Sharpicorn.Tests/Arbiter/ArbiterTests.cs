@@ -128,6 +128,17 @@ public sealed class ArbiterTests
     }
 
     [Fact]
+    public void Timeout_LongStreamThatKeepsWriting_NotKilled()
+    {
+        using ServerProcess s = Start("--timeout", "2");
+        int pid = Pid(s.Port);
+        HttpReply r = RawHttp.Get(s.Port, "/slow_stream");
+        Assert.Equal(string.Concat(Enumerable.Range(0, 8).Select(i => $"tick{i}\n")), r.Body);
+        Assert.DoesNotContain("WORKER TIMEOUT", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Equal(pid, Pid(s.Port));
+    }
+
+    [Fact]
     public void RequestTimeout_Spin_504AndSameWorkerGoesOn()
     {
         using ServerProcess s = Start("--request-timeout", "1", "--threads", "2");
