@@ -214,6 +214,11 @@ def app(environ, start_response):
         ev = threading.Event()
         ev.wait(float(qs or "1"))
         return _json(start_response, {"slept": qs})
+    if path == "/signals":
+        # Python installed no handlers of its own: SIGINT is not its default_int_handler.
+        import signal
+        return _json(start_response, {"SIGINT": str(signal.getsignal(signal.SIGINT)),
+                                      "SIGTERM": str(signal.getsignal(signal.SIGTERM))})
     if path == "/pid":
         return _json(start_response, {"pid": os.getpid()})
     if path == "/hang":

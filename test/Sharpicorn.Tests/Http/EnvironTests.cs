@@ -99,6 +99,15 @@ public sealed class EnvironTests(BasicServerFixture fx) : IClassFixture<BasicSer
     }
 
     [Fact]
+    public void Signals_PythonInstalledNoHandlers()
+    {
+        JsonElement e = JsonDocument.Parse(RawHttp.Get(fx.Port, "/signals").Body).RootElement;
+        // None: "not installed from Python". A normal python3 reports default_int_handler for SIGINT.
+        Assert.Equal("None", e.GetProperty("SIGINT").GetString());
+        Assert.Equal("None", e.GetProperty("SIGTERM").GetString());
+    }
+
+    [Fact]
     public void Threads_RunOnSharpicornsPythonThreads_Not8MiBStarved()
     {
         HttpReply r = RawHttp.Get(fx.Port, "/recurse?8000");
