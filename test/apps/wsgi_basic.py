@@ -9,6 +9,7 @@ import threading
 _closed = threading.Event()
 _close_count = [0]
 _release = threading.Event()
+_stash = {}
 
 
 def _json(start_response, obj, status="200 OK", extra=()):
@@ -219,6 +220,24 @@ def app(environ, start_response):
         import signal
         return _json(start_response, {"SIGINT": str(signal.getsignal(signal.SIGINT)),
                                       "SIGTERM": str(signal.getsignal(signal.SIGTERM))})
+    if path == "/stash":
+        # Keeps this request's wsgi.input and start_response, as a buggy app might.
+        _stash["input"] = environ["wsgi.input"]
+        _stash["start_response"] = start_response
+        return _json(start_response, {"stashed": True})
+    if path == "/use_stash":
+        # A later request must not be reachable through the stale objects.
+        out = {}
+        try:
+            out["read"] = _stash["input"].read(100).decode("latin-1")
+        except Exception as e:
+            out["read_error"] = "%s: %s" % (type(e).__name__, e)
+        try:
+            _stash["start_response"]("418 Stale", [])
+            out["start_response"] = "accepted"
+        except Exception as e:
+            out["start_response_error"] = "%s: %s" % (type(e).__name__, e)
+        return _json(start_response, out)
     if path == "/pid":
         return _json(start_response, {"pid": os.getpid()})
     if path == "/hang":

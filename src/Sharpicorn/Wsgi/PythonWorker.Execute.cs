@@ -24,9 +24,15 @@ internal sealed unsafe partial class PythonWorker
     {
         try
         {
-            using OwnedRef input = NewInput();
+            // The request's ticket (slot and sequence) is the `self` of its start_response and
+            // write, and what its wsgi.input reads with: a callable or stream an app kept from an
+            // earlier request is refused instead of touching this one.
+            long sequence = Interlocked.Increment(ref _sequence);
+            using var ticket = new OwnedRef(CPython.PyLong_FromLongLong((sequence << SlotBits) | (long)Slot)).OrThrow();
+            using var startResponse = new OwnedRef(CPython.PyCFunction_NewEx(WsgiNative.StartResponseDef, ticket.Handle, 0)).OrThrow();
+            using OwnedRef input = PyCall.One(_pool.App.InputStreamType, ticket.Handle).OrThrow();
             using OwnedRef environ = _environ!.Build(req, input.Handle);
-            OwnedRef result = CallApp(environ.Handle);
+            OwnedRef result = PyCall.Two(_pool.App.Callable, environ.Handle, startResponse.Handle);
             if (result.IsNull)
             {
                 Fail(req, PythonException.FetchPending());
@@ -57,10 +63,6 @@ internal sealed unsafe partial class PythonWorker
             Fail(req, new PythonException(e.GetType().Name, e.Message, e.ToString()));
         }
     }
-
-    private OwnedRef NewInput() => PyCall.One(_pool.App.InputStreamType, _slotObject).OrThrow();
-
-    private OwnedRef CallApp(nint environ) => PyCall.Two(_pool.App.Callable, environ, _startResponse);
 
     /// <summary>Iterates the app's result, writing each chunk, and always calls close().</summary>
     private void Drive(WsgiRequest req, nint result)

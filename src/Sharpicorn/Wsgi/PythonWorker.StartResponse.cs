@@ -14,7 +14,7 @@ internal sealed unsafe partial class PythonWorker
     };
 
     /// <summary>PEP 3333 start_response: validates everything before it is stored, so nothing invalid is ever sent.</summary>
-    internal nint StartResponse(nint status, nint headers, nint excInfo)
+    internal nint StartResponse(nint self, nint status, nint headers, nint excInfo)
     {
         WsgiRequest req = Current!;
         if (excInfo != 0)
@@ -113,8 +113,8 @@ internal sealed unsafe partial class PythonWorker
         req.Headers.AddRange(collected);
         req.ContentLength = contentLength;
         req.CloseConnection = close;
-        CPython.Py_IncRef(_write);
-        return _write;
+        // write() carries the same ticket as this start_response.
+        return CPython.PyCFunction_NewEx(WsgiNative.WriteDef, self, 0);
     }
 
     /// <summary>The write() callable start_response returns: sends and flushes at once.</summary>

@@ -28,9 +28,7 @@ internal sealed unsafe partial class PythonWorker
     private readonly PythonThread _python = new();
     private WsgiRequest? _handed;
     private Thread? _thread;
-    private nint _slotObject;
-    private nint _startResponse;
-    private nint _write;
+    private long _sequence;
     private EnvironBuilder? _environ;
 
     public PythonWorker(PythonWorkerPool pool, int slot)
@@ -56,6 +54,12 @@ internal sealed unsafe partial class PythonWorker
     public ulong ThreadIdent { get; private set; }
 
     public string Name => "python-" + Slot.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Bits of a request ticket that hold the slot; the rest hold the request's sequence number.</summary>
+    internal const int SlotBits = 16;
+
+    /// <summary>The sequence number of the request this thread runs: a ticket from an older request is refused.</summary>
+    internal long Sequence => Volatile.Read(ref _sequence);
 
     public static WorkerSettings Settings { get; set; } = new();
 
@@ -110,9 +114,6 @@ internal sealed unsafe partial class PythonWorker
     private void CreateThreadObjects()
     {
         WsgiApp app = _pool.App;
-        _slotObject = new OwnedRef(CPython.PyLong_FromLongLong(Slot)).OrThrow().Steal();
-        _startResponse = new OwnedRef(CPython.PyCFunction_NewEx(WsgiNative.StartResponseDef, _slotObject, 0)).OrThrow().Steal();
-        _write = new OwnedRef(CPython.PyCFunction_NewEx(WsgiNative.WriteDef, _slotObject, 0)).OrThrow().Steal();
 
         nint template = new OwnedRef(CPython.PyDict_New()).OrThrow().Steal();
         WorkerSettings s = Settings;

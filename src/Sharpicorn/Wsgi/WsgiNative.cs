@@ -2,9 +2,9 @@
 // ------------
 // start_response, write, wsgi.input's _recv and wsgi.errors' writer are C functions
 // ([UnmanagedCallersOnly]) called by CPython with the GIL held, on the Python thread that runs
-// the request. Each Python thread has its own start_response and write objects whose `self`
-// is the thread's slot number, so the callback finds its request without any lookup table
-// keyed by request. No managed exception may cross back into CPython: every entry point
+// the request. Each request gets its own start_response and write objects whose `self` is the
+// request's ticket (thread slot + request sequence number), so a callback finds its thread
+// without a lookup table, and a callable kept from an earlier request is refused. No managed exception may cross back into CPython: every entry point
 // catches and turns failures into a Python exception (return NULL with the error set).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -42,10 +42,17 @@ internal static unsafe class WsgiNative
         }
     }
 
-    private static PythonWorker? Worker(nint slotObject)
+    /// <summary>The thread a request ticket belongs to, if that request is still the one it runs.</summary>
+    private static PythonWorker? Worker(nint ticketObject)
     {
-        long slot = CPython.PyLong_AsLongLong(slotObject);
-        return slot >= 0 && slot < s_workers.Length ? s_workers[slot] : null;
+        long ticket = CPython.PyLong_AsLongLong(ticketObject);
+        long slot = ticket & ((1L << PythonWorker.SlotBits) - 1);
+        if (ticket < 0 || slot >= s_workers.Length)
+        {
+            return null;
+        }
+        PythonWorker w = s_workers[slot];
+        return w.Sequence == ticket >> PythonWorker.SlotBits ? w : null;
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -56,7 +63,7 @@ internal static unsafe class WsgiNative
             PythonWorker? worker = Worker(self);
             if (worker?.Current is null)
             {
-                PyStr.SetError(CPython.PyExc_RuntimeError, "start_response() called outside of a request");
+                PyStr.SetError(CPython.PyExc_RuntimeError, "start_response() called outside of its request");
                 return 0;
             }
             nint excInfo = nargs >= 3 ? args[2] : 0;
@@ -78,7 +85,7 @@ internal static unsafe class WsgiNative
                 PyStr.SetError(CPython.PyExc_TypeError, $"start_response() takes 2 or 3 positional arguments but {nargs} were given");
                 return 0;
             }
-            return worker.StartResponse(args[0], args[1], excInfo == CPython.Py_None ? 0 : excInfo);
+            return worker.StartResponse(self, args[0], args[1], excInfo == CPython.Py_None ? 0 : excInfo);
         }
         catch (Exception e)
         {
@@ -95,7 +102,7 @@ internal static unsafe class WsgiNative
             PythonWorker? worker = Worker(self);
             if (worker?.Current is null)
             {
-                PyStr.SetError(CPython.PyExc_RuntimeError, "write() called outside of a request");
+                PyStr.SetError(CPython.PyExc_RuntimeError, "write() called outside of its request");
                 return 0;
             }
             return worker.WriteCallable(data);

@@ -94,6 +94,19 @@ public sealed class ErrorTests(BasicServerFixture fx) : IClassFixture<BasicServe
     }
 
     [Fact]
+    public void StaleInputAndStartResponse_FromEarlierRequest_Refused()
+    {
+        // One thread, so both requests run on the same Python thread and slot.
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "wsgi_basic:app"]);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/stash").Status);
+        HttpReply r = HttpReply.Parse(RawHttp.Exchange(s.Port, "POST /use_stash HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecret"));
+        Assert.Equal(200, r.Status);
+        var e = System.Text.Json.JsonDocument.Parse(r.Body).RootElement;
+        Assert.Equal("OSError: wsgi.input used outside of its request", e.GetProperty("read_error").GetString());
+        Assert.Equal("RuntimeError: start_response() called outside of its request", e.GetProperty("start_response_error").GetString());
+    }
+
+    [Fact]
     public void WsgiErrors_Write_GoesToErrorLog()
     {
         Assert.Equal(200, RawHttp.Get(fx.Port, "/errors").Status);
