@@ -41,6 +41,11 @@ internal static class Program
                 Console.Out.WriteLine($"sharpicorn (version {Version})");
                 return ExitCodes.Ok;
             }
+            if (settings.PrintConfig)
+            {
+                Console.Out.Write(settings.Describe());
+                return ExitCodes.Ok;
+            }
             if (settings.AppModule is null)
             {
                 throw new UsageException("No application module specified.");
@@ -76,6 +81,14 @@ internal static class Program
         // gunicorn sets the umask in the master (its default, 0); workers inherit it.
         Platform.Posix.Umask(settings.Umask);
         Platform.ProcessTitle.Set($"sharpicorn: {(isWorker ? "worker" : "master")} [{settings.ProcName ?? settings.AppModule}]");
+        if (settings.CheckConfig && !isWorker)
+        {
+            // gunicorn's --check-config: the settings parsed; now the app must import. 0 or 1.
+            using (log)
+            {
+                return Preload(args, log) is null ? ExitCodes.Ok : ExitCodes.ConfigError;
+            }
+        }
         using (log)
         {
             return isWorker

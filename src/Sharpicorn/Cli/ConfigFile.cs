@@ -70,7 +70,7 @@ internal static class ConfigFile
     /// <summary>gunicorn settings and hooks a config file may set that sharpicorn does not support yet.</summary>
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
-        "reload_engine", "reload_extra_files", "spew", "check_config", "print_config",
+        "reload_engine", "reload_extra_files", "spew",
         "initgroups", "tmp_upload_dir", "sendfile", "proxy_protocol",
         "proxy_allow_ips", "strip_header_spaces", "permit_obsolete_folding", "permit_unconventional_http_method",
         "casefold_http_method", "certfile", "keyfile", "ssl_version", "cert_reqs", "ca_certs", "suppress_ragged_eofs",

@@ -64,6 +64,12 @@ internal sealed class ServerSettings
     /// <summary>reload: False.</summary>
     public bool Reload { get; set; }
 
+    /// <summary>check_config: False.</summary>
+    public bool CheckConfig { get; set; }
+
+    /// <summary>print_config: False.</summary>
+    public bool PrintConfig { get; set; }
+
     /// <summary>reuse_port: False.</summary>
     public bool ReusePort { get; set; }
 
@@ -137,6 +143,32 @@ internal sealed class ServerSettings
 
     /// <summary>The positional APP_MODULE, "module:variable" or "module:factory(...)".</summary>
     public string? AppModule { get; set; }
+
+    /// <summary>gunicorn's --print-config: "name = value" lines, names padded, sorted by name.</summary>
+    public string Describe()
+    {
+        var items = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["access_log_format"] = AccessLogFormat, ["accesslog"] = AccessLog ?? "None", ["backlog"] = I(Backlog),
+            ["bind"] = "[" + string.Join(", ", Bind.Select(b => $"'{b}'")) + "]", ["chdir"] = Chdir ?? Directory.GetCurrentDirectory(),
+            ["check_config"] = B(CheckConfig), ["config"] = Config ?? "./gunicorn.conf.py", ["daemon"] = B(Daemon),
+            ["errorlog"] = ErrorLog, ["forwarded_allow_ips"] = "[" + string.Join(", ", ForwardedAllowIps.Split(',').Select(v => $"'{v.Trim()}'")) + "]",
+            ["graceful_timeout"] = I(GracefulTimeout), ["group"] = Group ?? "None", ["header_map"] = HeaderMap, ["keepalive"] = I(KeepAlive),
+            ["limit_request_field_size"] = I(LimitRequestFieldSize), ["limit_request_fields"] = I(LimitRequestFields),
+            ["limit_request_line"] = I(LimitRequestLine), ["loglevel"] = LogLevel, ["max_requests"] = I(MaxRequests),
+            ["max_requests_jitter"] = I(MaxRequestsJitter), ["pidfile"] = PidFile ?? "None", ["preload_app"] = B(Preload),
+            ["print_config"] = B(PrintConfig), ["proc_name"] = ProcName ?? "None", ["pythonpath"] = PythonPath.Count == 0 ? "None" : string.Join(',', PythonPath),
+            ["raw_env"] = "[" + string.Join(", ", RawEnv.Select(v => $"'{v}'")) + "]", ["reload"] = B(Reload), ["reuse_port"] = B(ReusePort),
+            ["threads"] = I(Threads), ["timeout"] = I(Timeout), ["umask"] = I(Umask), ["user"] = User ?? "None",
+            ["worker_class"] = WorkerClass, ["worker_connections"] = I(WorkerConnections), ["worker_tmp_dir"] = WorkerTmpDir ?? "None",
+            ["workers"] = I(Workers), ["wsgi_app"] = AppModule ?? "None",
+        };
+        int width = items.Keys.Max(k => k.Length);
+        return string.Concat(items.Select(kv => $"{kv.Key.PadRight(width)} = {kv.Value}\n"));
+
+        static string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        static string B(bool v) => v ? "True" : "False";
+    }
 
     public bool ShowHelp { get; set; }
 

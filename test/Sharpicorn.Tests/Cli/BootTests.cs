@@ -122,4 +122,23 @@ public sealed class BootTests
         Assert.Equal(0, code);
         Assert.Matches(@"^sharpicorn \(version \d+\.\d+\.\d+\)", log);
     }
+
+    [Fact]
+    public void CheckConfig_GoodAndBrokenApp_Exit0And1()
+    {
+        Assert.Equal(0, Run("--check-config", "--python", Repo.DebianPython, "wsgi_basic:app").Code);
+        (int code, string log) = Run("--check-config", "--python", Repo.DebianPython, "broken_import:app");
+        Assert.Equal(1, code);
+        Assert.Contains("No module named 'this_module_does_not_exist'", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PrintConfig_ResolvedSettingsGunicornStyle()
+    {
+        (int code, string log) = Run("--print-config", "-w", "3", "--threads", "5", "wsgi_basic:app");
+        Assert.Equal(0, code);
+        Assert.Contains("\nworkers                  = 3\n", log, StringComparison.Ordinal);
+        Assert.Contains("\nthreads                  = 5\n", log, StringComparison.Ordinal);
+        Assert.Contains("\nwsgi_app                 = wsgi_basic:app\n", log, StringComparison.Ordinal);
+    }
 }
