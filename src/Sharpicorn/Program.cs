@@ -11,6 +11,8 @@ using Sharpicorn.Arbiter;
 using Sharpicorn.Cli;
 using Sharpicorn.Http;
 using Sharpicorn.Logging;
+using Sharpicorn.Net;
+using Sharpicorn.Protocol;
 using Sharpicorn.Worker;
 using LogLevel = Sharpicorn.Logging.LogLevel;
 
@@ -18,14 +20,9 @@ namespace Sharpicorn;
 
 internal static class Program
 {
-    public const string Version = "0.1.0";
-
-    /// <summary>Where sharpicorn was started: workers start here too, so relative paths mean the same to them.</summary>
-    public static string StartDirectory { get; private set; } = "";
-
     public static async Task<int> Main(string[] args)
     {
-        StartDirectory = Directory.GetCurrentDirectory();
+        ProcessInfo.CaptureStartDirectory();
         bool isWorker = Environment.GetEnvironmentVariable(WorkerEnvironment.Role) is not null;
         ServerSettings settings;
         try
@@ -38,7 +35,7 @@ internal static class Program
             }
             if (settings.ShowVersion)
             {
-                Console.Out.WriteLine($"sharpicorn (version {Version})");
+                Console.Out.WriteLine($"sharpicorn (version {ProcessInfo.Version})");
                 return ExitCodes.Ok;
             }
             if (settings.PrintConfig)
@@ -142,7 +139,7 @@ internal static class Program
     private static async Task<int> RunArbiterAsync(ServerSettings settings, ErrorLog log, string[] args)
     {
         int pid = Environment.ProcessId;
-        log.Info($"Starting sharpicorn {Version}");
+        log.Info($"Starting sharpicorn {ProcessInfo.Version}");
         List<Listener>? listeners = Bind(settings, log);
         if (listeners is null)
         {

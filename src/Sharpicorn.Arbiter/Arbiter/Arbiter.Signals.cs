@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using Sharpicorn.Cli;
+using Sharpicorn.Net;
+using Sharpicorn.Platform;
+
+using Sharpicorn.Protocol;
+
+namespace Sharpicorn.Arbiter;
+
+/// <summary>gunicorn's master signals. Handlers only enqueue; <see cref="OnSignal"/> runs on the loop.</summary>
+internal sealed partial class Arbiter
+{
+    private static readonly int[] HandledSignals =
+        [Posix.SIGHUP, Posix.SIGINT, Posix.SIGQUIT, Posix.SIGTERM, Posix.SIGTTIN, Posix.SIGTTOU, Posix.SIGUSR1, Posix.SIGUSR2, Posix.SIGWINCH];
+
+    private Process? _reexec;
+
+    /// <summary>A USR2 master is running on our sockets: leave its unix socket files in place.</summary>
+    public bool HandedOver => _reexec is { HasExited: false };
+
+    /// <summary>
+    /// Before "Listening at:" is printed (gunicorn's init_signals comes first too): from then on a
+    /// supervisor may send TERM, and it must be handled, not kill the process by default.
+    /// </summary>
+    public IDisposable RegisterSignals() =>
+        SignalRegistrations.Create(HandledSignals, s => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Signal, Signal: s)));
+
+    private void OnSignal(int signal)
+    {
+        if (signal != Posix.SIGWINCH || _settings.Daemon)
+        {
+            log.Info($"Handling signal: {Posix.Name(signal)}");
+        }
+        switch (signal)
+        {
+            case Posix.SIGTERM:
+                Stop(graceful: true, ExitCodes.Ok);
+                break;
+            case Posix.SIGINT:
+            case Posix.SIGQUIT:
+                Stop(graceful: false, ExitCodes.Ok);
+                break;
+            case Posix.SIGHUP:
+                Reload();
+                break;
+            case Posix.SIGTTIN:
+                _numWorkers++;
+                break;
+            case Posix.SIGTTOU:
+                if (_numWorkers > 1)
+                {
+                    _numWorkers--;
+                }
+                break;
+            case Posix.SIGUSR1:
+                log.Reopen();
+                KillAll(Posix.SIGUSR1);
+                break;
+            case Posix.SIGUSR2:
+                Reexec();
+                break;
+            case Posix.SIGWINCH:
+                if (_settings.Daemon)
+                {
+                    // gunicorn's WINCH: stop the workers gracefully, keep the master (for a USR2 upgrade).
+                    log.Info("graceful stop of workers");
+                    _numWorkers = 0;
+                    foreach (WorkerProcess w in _workers.Values)
+                    {
+                        Terminate(w);
+                    }
+                }
+                else
+                {
+                    log.Debug("SIGWINCH ignored. Not daemonized");
+                }
+                break;
+        }
+    }
+
+    /// <summary>
+    /// HUP: read the configuration again and replace every worker with a new one that loads the
+    /// app afresh. Old workers keep serving until their replacements have booted.
+    /// </summary>
+    private void Reload()
+    {
+        log.Info("Hang up: Master");
+        try
+        {
+            ServerSettings reloaded = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
+            if (!reloaded.Bind.SequenceEqual(_settings.Bind))
+            {
+                log.Warning("bind changed in the reloaded configuration; sharpicorn keeps its sockets until a restart (or USR2)");
+            }
+            _settings = reloaded;
+            _numWorkers = reloaded.Workers;
+        }
+        catch (Exception e) when (e is UsageException or FormatException or IOException)
+        {
+            log.Error($"Reloading the configuration failed, keeping the old one: {e.Message}");
+        }
+        ReplaceAllWorkers();
+    }
+
+    /// <summary>
+    /// USR2: start a new master of the current executable on the same listening sockets (a binary
+    /// upgrade). The old master keeps running; TERM it once the new one serves. The pidfile
+    /// becomes PIDFILE.oldbin meanwhile, as in gunicorn.
+    /// </summary>
+    private void Reexec()
+    {
+        if (_reexec is { HasExited: false })
+        {
+            log.Warning("USR2 signal ignored. Child exists.");
+            return;
+        }
+        ProcessStartInfo psi = SelfProcess.StartInfo(args);
+        psi.Environment.Remove(WorkerEnvironment.Role);
+        psi.Environment.Remove("LISTEN_FDS");
+        psi.Environment.Remove("LISTEN_PID");
+        psi.Environment[WorkerEnvironment.InheritedFds] = string.Join(',', listeners.Select(l => l.Fd));
+        try
+        {
+            foreach (Listener l in listeners)
+            {
+                Posix.SetInheritable(l.Fd, inheritable: true);
+            }
+            _reexec = Process.Start(psi);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            log.Error($"Re-exec failed: {e.Message}");
+            return;
+        }
+        finally
+        {
+            foreach (Listener l in listeners)
+            {
+                Posix.SetInheritable(l.Fd, inheritable: false);
+            }
+        }
+        if (_settings.PidFile is string pidfile && File.Exists(pidfile))
+        {
+            File.Move(pidfile, pidfile + ".oldbin", overwrite: true);
+        }
+        log.Info($"Started new master with pid: {_reexec?.Id}");
+    }
+}

@@ -1,0 +1,39 @@
+using System.IO.Pipes;
+using Sharpicorn.Protocol;
+
+namespace Sharpicorn.Worker;
+
+/// <summary>The worker's end of its pipe to the arbiter: 9-byte frames, written under a lock.</summary>
+internal sealed class WorkerChannel : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly AnonymousPipeClientStream _pipe;
+    private readonly byte[] _frame = new byte[9];
+
+    public WorkerChannel(string fd)
+    {
+        _pipe = new AnonymousPipeClientStream(PipeDirection.Out, fd);
+    }
+
+    /// <summary>False when the arbiter is gone (the pipe is broken).</summary>
+    public bool Send(WorkerMessage message, long payload = 0)
+    {
+        lock (_lock)
+        {
+            _frame[0] = (byte)message;
+            BitConverter.TryWriteBytes(_frame.AsSpan(1), payload);
+            try
+            {
+                _pipe.Write(_frame);
+                _pipe.Flush();
+                return true;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+
+    public void Dispose() => _pipe.Dispose();
+}

@@ -1,0 +1,210 @@
+// Design notes
+// ------------
+// A worker is this executable started by the arbiter with SHARPICORN_WORKER set. Boot order:
+//   log "Booting worker" -> Python (exit 3 if unusable) -> the app (exit 4 if it fails to
+//   load) -> Python threads -> Kestrel on the inherited sockets -> "booted" to the arbiter ->
+//   monitor thread (heartbeats, request timeouts, max_requests).
+// Signals are gunicorn's worker signals; handlers only enqueue, the main thread acts:
+//   TERM        drain: stop accepting, Connection: close on every response, wait for the open
+//               connections (at most keepalive + 1 s), then let in-flight requests finish
+//               within graceful_timeout. Exit 0.
+//   INT, QUIT   stop now. Exit 0.
+//   ABRT        the arbiter's timeout: log every busy thread's Python stack and request, exit 1.
+//   USR1        reopen the log files.
+//   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Sharpicorn.Protocol;
+using Sharpicorn.Cli;
+using Sharpicorn.Http;
+using Sharpicorn.Logging;
+using Sharpicorn.Net;
+using Sharpicorn.Platform;
+using Sharpicorn.Python;
+using Sharpicorn.Wsgi;
+
+namespace Sharpicorn.Worker;
+
+internal static class WorkerHost
+{
+    public static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, string[] args)
+    {
+        int pid = Environment.ProcessId;
+        if (Environment.GetEnvironmentVariable(WorkerEnvironment.PreloadCheck) is not null)
+        {
+            // --preload: prove the app loads, before any worker is started.
+            PythonWorkerPool? loaded = Boot(settings, log, null, args, out int code);
+            return loaded is null ? code : ExitCodes.Ok;
+        }
+        log.Info($"Booting worker with pid: {pid}");
+        if (SwitchUser(settings, log) is int denied)
+        {
+            return denied;
+        }
+        if (settings.WorkerTmpDir is not null)
+        {
+            log.Warning($"--worker-tmp-dir {settings.WorkerTmpDir} has no effect: sharpicorn's heartbeat is a pipe, not a file");
+        }
+        using var channel = new WorkerChannel(Environment.GetEnvironmentVariable(WorkerEnvironment.PipeFd) ?? throw new InvalidOperationException("no pipe to the arbiter"));
+        int masterPid = int.Parse(Environment.GetEnvironmentVariable(WorkerEnvironment.MasterPid) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var fds = (Environment.GetEnvironmentVariable(WorkerEnvironment.ListenFds) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => Listener.Inherited(int.Parse(f, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+
+        var signals = Channel.CreateUnbounded<int>();
+        using IDisposable registrations = RegisterSignals(signals.Writer);
+
+        AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat) : null;
+        PythonWorkerPool? pool = Boot(settings, log, access, args, out int failure);
+        if (pool is null)
+        {
+            log.Info($"Worker exiting (pid: {pid})");
+            return failure;
+        }
+
+        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        channel.Send(WorkerMessage.Booted);
+        var monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT));
+        monitor.Start();
+
+        while (true)
+        {
+            int signal = await signals.Reader.ReadAsync().ConfigureAwait(false);
+            switch (signal)
+            {
+                case Posix.SIGUSR1:
+                    log.Reopen();
+                    access?.Reopen();
+                    continue;
+                case Posix.SIGABRT:
+                    DumpBusyThreads(pool, log);
+                    log.Info($"Worker exiting (pid: {pid})");
+                    return 1;
+                case Posix.SIGTERM:
+                    await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
+                    break;
+                default:
+                    using (var now = new CancellationTokenSource(TimeSpan.Zero))
+                    {
+                        await front.StopAsync(now.Token).ConfigureAwait(false);
+                    }
+                    break;
+            }
+            monitor.Stop();
+            log.Info($"Worker exiting (pid: {pid})");
+            return ExitCodes.Ok;
+        }
+    }
+
+    /// <summary>-g then -u, before Python starts, so the app never runs with the arbiter's privileges (gunicorn's set_owner_process).</summary>
+    private static int? SwitchUser(ServerSettings settings, ErrorLog log)
+    {
+        if (settings.Group is string group)
+        {
+            if (Posix.ResolveGroup(group) is not uint gid || Posix.SetGid(gid) != 0)
+            {
+                log.Error($"Worker failed to boot: cannot switch to group '{group}' (errno {Marshal.GetLastPInvokeError()})");
+                return ExitCodes.WorkerBootError;
+            }
+        }
+        if (settings.User is string user)
+        {
+            if (Posix.ResolveUser(user) is not uint uid || Posix.SetUid(uid) != 0)
+            {
+                log.Error($"Worker failed to boot: cannot switch to user '{user}' (errno {Marshal.GetLastPInvokeError()})");
+                return ExitCodes.WorkerBootError;
+            }
+        }
+        return null;
+    }
+
+    private static async Task GracefulStopAsync(KestrelFront front, PythonWorkerPool pool, ServerSettings settings, ErrorLog log)
+    {
+        long deadline = Environment.TickCount64 + (settings.GracefulTimeout * 1000L);
+        pool.Draining = true;
+        await front.DrainAsync(TimeSpan.FromSeconds(Math.Min(settings.GracefulTimeout, settings.KeepAlive + 1)), () => log.Debug("Stopped accepting; draining open connections")).ConfigureAwait(false);
+        using var rest = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
+        await front.StopAsync(rest.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>The arbiter's SIGABRT: every busy thread's stack and request, then exit (gunicorn's worker_abort path).</summary>
+    private static void DumpBusyThreads(PythonWorkerPool pool, ErrorLog log)
+    {
+        foreach (PythonWorker t in pool.Workers)
+        {
+            if (t.Current is { } req)
+            {
+                log.Error($"WORKER TIMEOUT: {StackDump.Describe(t, req)}\n{StackDump.Stack(pool, t).TrimEnd('\n')}");
+            }
+        }
+    }
+
+    /// <summary>Python, the app and the Python threads; null with gunicorn's exit code on failure.</summary>
+    private static PythonWorkerPool? Boot(ServerSettings settings, ErrorLog log, AccessLog? access, string[] args, out int failure)
+    {
+        failure = ExitCodes.Ok;
+        try
+        {
+            string interpreter = PythonLocator.Resolve(settings.Python)
+                ?? throw new PythonBootException("no Python interpreter found: pass --python PATH, set SHARPICORN_PYTHON, activate a virtualenv, or put python3 on PATH.");
+            InterpreterInfo info = InterpreterInfo.Probe(interpreter);
+            var front = settings.PythonPath.Select(Path.GetFullPath).ToList();
+            front.Add(Directory.GetCurrentDirectory());
+            PythonRuntime.Initialize(info, front, [Environment.ProcessPath ?? "sharpicorn", .. args]);
+            log.Debug($"Embedded CPython {info.Version} from {info.Interpreter}");
+        }
+        catch (PythonBootException e)
+        {
+            log.Error($"Worker failed to boot: {e.Message}");
+            failure = ExitCodes.WorkerBootError;
+            return null;
+        }
+
+        WsgiApp app;
+        using (GilScope.Acquire())
+        {
+            try
+            {
+                WsgiKeys.Create();
+                app = WsgiApp.Load(settings.AppModule!);
+            }
+            catch (PythonException e)
+            {
+                if (e.TypeName == "AppImportError")
+                {
+                    log.Error($"Failed to load the application: {e.PythonMessage}");
+                    Console.Error.WriteLine(e.PythonMessage);
+                }
+                else
+                {
+                    log.Error($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
+                }
+                failure = ExitCodes.AppLoadError;
+                return null;
+            }
+        }
+
+        WsgiNative.ErrorLog = log;
+        int workers = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Workers), out int n) ? n : settings.Workers;
+        PythonWorker.Settings = new WorkerSettings
+        {
+            Threads = settings.Threads,
+            Workers = workers,
+            ServerSoftware = "sharpicorn/" + ProcessInfo.Version,
+            ScriptName = Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "",
+            ErrorLog = log,
+            AccessLog = access,
+            KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
+        };
+        var pool = new PythonWorkerPool(app, settings.Threads);
+        WsgiNative.Register(pool.Workers);
+        pool.Start();
+        return pool;
+    }
+
+    private static IDisposable RegisterSignals(ChannelWriter<int> writer) => SignalRegistrations.Create(
+        [Posix.SIGTERM, Posix.SIGINT, Posix.SIGQUIT, Posix.SIGABRT, Posix.SIGUSR1],
+        s => writer.TryWrite(s),
+        [Posix.SIGHUP, Posix.SIGTTIN, Posix.SIGTTOU, Posix.SIGWINCH, Posix.SIGUSR2]);
+}

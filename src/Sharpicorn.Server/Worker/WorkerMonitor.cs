@@ -1,0 +1,106 @@
+// Design notes
+// ------------
+// One background thread per worker, never holding the GIL except through StackDump's bounded
+// helper. Every 250 ms it:
+//   - sends the arbiter a heartbeat whose payload is the worker's last *progress*: now when
+//     idle, else the oldest "last I/O" among running requests (a body read or a flush). A
+//     request that does no I/O for longer than --timeout therefore makes the worker look dead
+//     even though this thread is fine, while a long download that keeps streaming does not;
+//   - exits the worker if its parent changed (the arbiter died), as gunicorn's workers do;
+//   - applies --request-timeout: logs the stuck thread's stack, raises RequestTimeout in it
+//     (PyThreadState_SetAsyncExc), and if the thread does not give way within the grace period,
+//     asks the arbiter to replace this worker gracefully;
+//   - asks to be replaced once max_requests (+ jitter) requests are done.
+using Sharpicorn.Protocol;
+using Sharpicorn.Cli;
+using Sharpicorn.Logging;
+using Sharpicorn.Platform;
+using Sharpicorn.Wsgi;
+
+namespace Sharpicorn.Worker;
+
+internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel, ServerSettings settings, ErrorLog log, int masterPid, Action parentGone)
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long an interrupted thread gets to unwind before the worker gives up on it (a guard, not a measurement).</summary>
+    private const long InterruptGraceMs = 2000;
+
+    private readonly long _maxRequests = settings.MaxRequests <= 0 ? 0 : settings.MaxRequests + (settings.MaxRequestsJitter > 0 ? Random.Shared.Next(0, settings.MaxRequestsJitter + 1) : 0);
+    private bool _retireSent;
+    private volatile bool _stopped;
+
+    public void Start()
+    {
+        new Thread(Run) { IsBackground = true, Name = "worker-monitor" }.Start();
+    }
+
+    public void Stop() => _stopped = true;
+
+    private void Run()
+    {
+        while (!_stopped)
+        {
+            long now = Environment.TickCount64;
+            long progress = now;
+            foreach (PythonWorker t in pool.Workers)
+            {
+                if (t.Current is { } req)
+                {
+                    progress = Math.Min(progress, req.LastActivityTick);
+                    CheckRequestTimeout(t, req, now);
+                }
+            }
+            if (!channel.Send(WorkerMessage.Heartbeat, progress) || Posix.GetParentPid() != masterPid)
+            {
+                log.Info($"Parent changed, shutting down: worker {Environment.ProcessId}");
+                parentGone();
+                return;
+            }
+            if (_maxRequests > 0 && !_retireSent && pool.Completed >= _maxRequests)
+            {
+                log.Info("Autorestarting worker after current request.");
+                Retire();
+            }
+            Thread.Sleep(Period);
+        }
+    }
+
+    private void CheckRequestTimeout(PythonWorker t, WsgiRequest req, long now)
+    {
+        if (settings.RequestTimeout <= 0)
+        {
+            return;
+        }
+        long limit = settings.RequestTimeout * 1000L;
+        long elapsed = now - req.StartTick;
+        if (elapsed <= limit)
+        {
+            return;
+        }
+        if (!req.TimedOut)
+        {
+            req.TimedOut = true;
+            log.Error($"Request timeout ({settings.RequestTimeout} s): {StackDump.Describe(t, req)}\n{StackDump.Stack(pool, t).TrimEnd('\n')}");
+            if (!StackDump.Interrupt(pool, t))
+            {
+                log.Error($"Could not interrupt {t.Name}: it holds the GIL in C code");
+            }
+        }
+        else if (!req.RetireRequested && elapsed > limit + InterruptGraceMs && ReferenceEquals(t.Current, req))
+        {
+            req.RetireRequested = true;
+            log.Error($"{t.Name} did not stop after the interrupt ({StackDump.Describe(t, req)}); replacing this worker gracefully");
+            Retire();
+        }
+    }
+
+    private void Retire()
+    {
+        if (!_retireSent)
+        {
+            _retireSent = true;
+            channel.Send(WorkerMessage.Retire);
+        }
+    }
+}

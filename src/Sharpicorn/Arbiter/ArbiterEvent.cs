@@ -1,4 +1,0 @@
-namespace Sharpicorn.Arbiter;
-
-/// <summary>One thing that happened, queued for the arbiter's loop: signal handlers, pipe readers and exit watchers only enqueue these.</summary>
-internal readonly record struct ArbiterEvent(ArbiterEventKind Kind, int Signal = 0, WorkerProcess? Worker = null, WorkerMessage Message = default, long Payload = 0, string? File = null);
