@@ -10,9 +10,15 @@ namespace Sharpicorn.Http;
 /// <summary>Kestrel built directly (no WebHost, no DI container) on the sockets sharpicorn bound.</summary>
 internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory transport)
 {
+    private const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
+
     /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners).</summary>
     public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, ILoggerFactory loggerFactory)
     {
+        // A bare LF ending the request line or a header is a request-smuggling vector behind a
+        // proxy that reads it differently (RFC 9112 2.2 allows rejecting it; gunicorn 22+
+        // does). Kestrel reads this switch when it builds its parser, so it is set first.
+        AppContext.SetSwitch(BareLineFeedSwitch, true);
         var options = new KestrelServerOptions
         {
             AddServerHeader = false,
