@@ -79,8 +79,9 @@ internal sealed class AccessLogFormat
             case "q": return e.Query;
             case "H": return e.Protocol;
             case "s": return e.Status.ToString(CultureInfo.InvariantCulture);
-            case "B": return e.BytesSent.ToString(CultureInfo.InvariantCulture);
-            case "b": return e.BytesSent > 0 ? e.BytesSent.ToString(CultureInfo.InvariantCulture) : "-";
+            // gunicorn's %(b)s is `str(resp.sent) or '-'`, and str(0) is "0": both atoms print
+            // the count, so a 204 or a HEAD logs 0, not Apache's "-".
+            case "B" or "b": return e.BytesSent.ToString(CultureInfo.InvariantCulture);
             case "f": return e.RequestHeader("referer") ?? "-";
             case "a": return e.RequestHeader("user-agent") ?? "-";
             case "T": return ((long)e.Duration.TotalSeconds).ToString(CultureInfo.InvariantCulture);
