@@ -75,8 +75,6 @@ internal static class Program
             Console.Error.WriteLine($"\nError: {e.Message}\n");
             return ExitCodes.ConfigError;
         }
-        // gunicorn sets the umask in the master (its default, 0); workers inherit it.
-        Platform.Posix.Umask(settings.Umask);
         Platform.ProcessTitle.Set($"sharpicorn: {(isWorker ? "worker" : "master")} [{settings.ProcName ?? settings.AppModule}]");
         if (settings.CheckConfig && !isWorker)
         {
@@ -107,6 +105,8 @@ internal static class Program
             Environment.SetEnvironmentVariable(WorkerEnvironment.Daemonized, null);
             Platform.Posix.SetSid();
             Platform.Posix.NullStdio();
+            // gunicorn's daemonize() sets 0o22; --umask itself applies only to the unix socket.
+            Platform.Posix.Umask(0x12);
             return null;
         }
         System.Diagnostics.ProcessStartInfo psi = Platform.SelfProcess.StartInfo(args);
@@ -218,7 +218,7 @@ internal static class Program
             {
                 try
                 {
-                    listener = Listener.Bind(address, settings.Backlog, settings.ReusePort);
+                    listener = Listener.Bind(address, settings.Backlog, settings.ReusePort, settings.Umask);
                 }
                 catch (SocketException e)
                 {

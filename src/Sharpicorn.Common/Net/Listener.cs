@@ -25,7 +25,7 @@ internal sealed class Listener : IDisposable
 
     public BindAddress Address { get; }
 
-    public static Listener Bind(BindAddress address, int backlog, bool reusePort = false)
+    public static Listener Bind(BindAddress address, int backlog, bool reusePort = false, int umask = 0)
     {
         if (address.FileDescriptor is int fd)
         {
@@ -48,6 +48,10 @@ internal sealed class Listener : IDisposable
                 }
             }
             var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            // gunicorn's umask setting applies here only (sock.py UnixSocket.bind): it sets the
+            // socket file's mode, and the process keeps the umask it was started with, so files
+            // the app writes are not world-writable under gunicorn's default of 0.
+            int previous = Platform.Posix.Umask(umask);
             try
             {
                 unix.Bind(new UnixDomainSocketEndPoint(path));
@@ -57,6 +61,10 @@ internal sealed class Listener : IDisposable
             {
                 unix.Dispose();
                 throw;
+            }
+            finally
+            {
+                Platform.Posix.Umask(previous);
             }
             return new Listener(unix, address);
         }

@@ -40,11 +40,21 @@ public sealed class ProcessHousekeepingTests
     }
 
     [Fact]
-    public void Umask_AppliedToArbiterAndWorkers()
+    public void Umask_AppliesToTheUnixSocketOnly_AppFilesKeepTheProcessUmask()
     {
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-m", "0o27", "wsgi_basic:app"]);
-        Assert.Equal("0027", Status(s.Pid, "Umask"));
-        Assert.Equal("0027", Status(WorkerPid(s.Port), "Umask"));
+        // gunicorn applies umask only around binding a unix socket (sock.py); applying it to the
+        // whole process, with gunicorn's default of 0, made every file the app wrote world-writable.
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-umask").FullName;
+        string socketPath = Path.Combine(dir, "s.sock");
+        int inherited = Convert.ToInt32(Status(Environment.ProcessId, "Umask"), 8);
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-m", "0o77", "-b", "127.0.0.1:0", "-b", "unix:" + socketPath, "umask_app:app"]);
+        string file = Path.Combine(dir, "written-by-app");
+        using JsonDocument reply = JsonDocument.Parse(RawHttp.Get(s.Port, "/?" + file).Body);
+        Assert.Equal(inherited, reply.RootElement.GetProperty("umask").GetInt32());
+        Assert.Equal(0x1B6 & ~inherited, reply.RootElement.GetProperty("mode").GetInt32());
+        Assert.Equal(Convert.ToString(inherited, 8).PadLeft(4, '0'), Status(s.Pid, "Umask"));
+        // The socket file got --umask 0o77: srwx------.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(socketPath));
     }
 
     [Fact]
