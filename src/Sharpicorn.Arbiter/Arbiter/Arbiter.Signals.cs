@@ -23,10 +23,19 @@ internal sealed partial class Arbiter
     /// supervisor may send TERM, and it must be handled, not kill the process by default.
     /// </summary>
     public IDisposable RegisterSignals() =>
-        SignalRegistrations.Create(HandledSignals, s => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Signal, Signal: s)));
+        processes.RegisterSignals(HandledSignals, s => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Signal, Signal: s)));
 
     private void OnSignal(int signal)
     {
+        if (_stopping)
+        {
+            // gunicorn's stop loop reads the signal queue itself: INT/QUIT hurry it, the rest is dropped.
+            if (signal is Posix.SIGINT or Posix.SIGQUIT)
+            {
+                QuickShutdown();
+            }
+            return;
+        }
         if (signal != Posix.SIGWINCH || _settings.Daemon)
         {
             log.Info($"Handling signal: {Posix.Name(signal)}");
@@ -87,7 +96,7 @@ internal sealed partial class Arbiter
         log.Info("Hang up: Master");
         try
         {
-            ServerSettings reloaded = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
+            ServerSettings reloaded = reloadSettings();
             if (!reloaded.Bind.SequenceEqual(_settings.Bind))
             {
                 log.Warning("bind changed in the reloaded configuration; sharpicorn keeps its sockets until a restart (or USR2)");
