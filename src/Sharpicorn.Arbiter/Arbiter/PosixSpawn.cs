@@ -9,6 +9,9 @@
 //     reap_workers does. Until then a late kill() still reaches our zombie, never a stranger.
 // The child starts like Process.Start's: the same argv, environment and working directory, an
 // empty signal mask; descriptors without FD_CLOEXEC are inherited (the listeners and the pipe).
+// .NET's own SIGCHLD handling reaps only the children it started (a USR2 master, --preload's
+// check), unless sharpicorn itself was started with SIGCHLD ignored: then the kernel (or .NET)
+// may reap a worker first, waitpid finds nothing, and the exit is ChildExit.Unknown (not logged).
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
