@@ -147,8 +147,6 @@ internal static class Program
         }
         var arbiter = new Arbiter.Arbiter(
             settings,
-            args,
-            listeners,
             log,
             new PosixProcessApi(args, listeners),
             TimeProvider.System,

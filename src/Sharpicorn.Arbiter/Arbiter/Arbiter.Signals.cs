@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using Sharpicorn.Cli;
-using Sharpicorn.Net;
 using Sharpicorn.Platform;
-
-using Sharpicorn.Protocol;
 
 namespace Sharpicorn.Arbiter;
 
@@ -13,7 +9,7 @@ internal sealed partial class Arbiter
     private static readonly int[] HandledSignals =
         [Posix.SIGHUP, Posix.SIGINT, Posix.SIGQUIT, Posix.SIGTERM, Posix.SIGTTIN, Posix.SIGTTOU, Posix.SIGUSR1, Posix.SIGUSR2, Posix.SIGWINCH];
 
-    private Process? _reexec;
+    private IMasterProcess? _reexec;
 
     /// <summary>A USR2 master is running on our sockets: leave its unix socket files in place.</summary>
     public bool HandedOver => _reexec is { HasExited: false };
@@ -123,35 +119,19 @@ internal sealed partial class Arbiter
             log.Warning("USR2 signal ignored. Child exists.");
             return;
         }
-        ProcessStartInfo psi = SelfProcess.StartInfo(args);
-        psi.Environment.Remove(WorkerEnvironment.Role);
-        psi.Environment.Remove("LISTEN_FDS");
-        psi.Environment.Remove("LISTEN_PID");
-        psi.Environment[WorkerEnvironment.InheritedFds] = string.Join(',', listeners.Select(l => l.Fd));
         try
         {
-            foreach (Listener l in listeners)
-            {
-                Posix.SetInheritable(l.Fd, inheritable: true);
-            }
-            _reexec = Process.Start(psi);
+            _reexec = processes.StartMaster();
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (SpawnException e)
         {
             log.Error($"Re-exec failed: {e.Message}");
             return;
-        }
-        finally
-        {
-            foreach (Listener l in listeners)
-            {
-                Posix.SetInheritable(l.Fd, inheritable: false);
-            }
         }
         if (_settings.PidFile is string pidfile && File.Exists(pidfile))
         {
             File.Move(pidfile, pidfile + ".oldbin", overwrite: true);
         }
-        log.Info($"Started new master with pid: {_reexec?.Id}");
+        log.Info($"Started new master with pid: {_reexec.Pid}");
     }
 }

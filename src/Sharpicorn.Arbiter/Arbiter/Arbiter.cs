@@ -30,7 +30,6 @@
 using System.Threading.Channels;
 using Sharpicorn.Cli;
 using Sharpicorn.Logging;
-using Sharpicorn.Net;
 using Sharpicorn.Platform;
 using Sharpicorn.Protocol;
 
@@ -38,8 +37,6 @@ namespace Sharpicorn.Arbiter;
 
 internal sealed partial class Arbiter(
     ServerSettings settings,
-    string[] args,
-    List<Listener> listeners,
     ErrorLog log,
     IProcessApi processes,
     TimeProvider time,

@@ -16,6 +16,12 @@ internal interface IProcessApi
     /// </summary>
     IWorkerChild Spawn(int age, int workers, Action<WorkerMessage, long> onMessage, Action onExit);
 
+    /// <summary>
+    /// USR2: starts a new master of this executable on the same listening sockets. Throws
+    /// <see cref="SpawnException"/> when it cannot be started.
+    /// </summary>
+    IMasterProcess StartMaster();
+
     /// <summary>kill(2). Returns 0, or the errno.</summary>
     int Kill(int pid, int signal);
 

@@ -57,6 +57,35 @@ internal sealed class PosixProcessApi(string[] args, List<Listener> listeners) :
         return new Child(pid, pipe);
     }
 
+    public IMasterProcess StartMaster()
+    {
+        ProcessStartInfo psi = SelfProcess.StartInfo(args);
+        psi.Environment.Remove(WorkerEnvironment.Role);
+        psi.Environment.Remove("LISTEN_FDS");
+        psi.Environment.Remove("LISTEN_PID");
+        psi.Environment[WorkerEnvironment.InheritedFds] = string.Join(',', listeners.Select(l => l.Fd));
+        try
+        {
+            foreach (Listener l in listeners)
+            {
+                Posix.SetInheritable(l.Fd, inheritable: true);
+            }
+            // Process, not posix_spawn: .NET reaps it, and the arbiter only asks whether it still runs.
+            return new Master(Process.Start(psi) ?? throw new SpawnException("Process.Start returned null"));
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            throw new SpawnException(e.Message, e);
+        }
+        finally
+        {
+            foreach (Listener l in listeners)
+            {
+                Posix.SetInheritable(l.Fd, inheritable: false);
+            }
+        }
+    }
+
     public int Kill(int pid, int signal) => Posix.Kill(pid, signal) == 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
 
     public IDisposable RegisterSignals(IReadOnlyList<int> signals, Action<int> onSignal) => SignalRegistrations.Create(signals, onSignal);
@@ -94,6 +123,13 @@ internal sealed class PosixProcessApi(string[] args, List<Listener> listeners) :
         {
             // The worker is gone or going; its exit watcher reports it.
         }
+    }
+
+    private sealed class Master(Process process) : IMasterProcess
+    {
+        public int Pid { get; } = process.Id;
+
+        public bool HasExited => process.HasExited;
     }
 
     private sealed class Child(int pid, AnonymousPipeServerStream pipe) : IWorkerChild

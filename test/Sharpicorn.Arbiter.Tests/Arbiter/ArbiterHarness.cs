@@ -21,7 +21,7 @@ internal sealed class ArbiterHarness : IDisposable
     {
         configure?.Invoke(Settings);
         _log = new ErrorLog(_logPath, LogLevel.Debug);
-        Arbiter = new ArbiterLoop(Settings, [], [], _log, Processes, Time, reload ?? (() => Settings));
+        Arbiter = new ArbiterLoop(Settings, _log, Processes, Time, reload ?? (() => Settings));
     }
 
     public ServerSettings Settings { get; } = new();

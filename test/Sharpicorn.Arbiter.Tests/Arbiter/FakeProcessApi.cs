@@ -40,6 +40,20 @@ internal sealed class FakeProcessApi : IProcessApi
         return child;
     }
 
+    /// <summary>New masters started by USR2.</summary>
+    public List<FakeMaster> Masters { get; } = [];
+
+    public IMasterProcess StartMaster()
+    {
+        if (SpawnFailure is not null)
+        {
+            throw new SpawnException(SpawnFailure);
+        }
+        var master = new FakeMaster(FirstPid + 1000 + Masters.Count);
+        Masters.Add(master);
+        return master;
+    }
+
     public int Kill(int pid, int signal)
     {
         FakeChild? child;
