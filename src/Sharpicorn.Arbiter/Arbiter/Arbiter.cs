@@ -67,8 +67,6 @@ internal sealed partial class Arbiter(
     private int _exitCode;
     private string? _haltReason;
 
-    public IReadOnlyCollection<WorkerProcess> Workers => _workers.Values;
-
     /// <summary>The worker count the arbiter aims for (workers, TTIN/TTOU).</summary>
     public int TargetWorkers => _numWorkers;
 
@@ -84,7 +82,10 @@ internal sealed partial class Arbiter(
         using IDisposable? watcher = _settings.Reload ? WatchSources() : null;
         using var timer = new PeriodicTimer(TickInterval, time);
         _ = TickAsync(timer);
-        Start();
+        if (Start())
+        {
+            return _exitCode;
+        }
         while (true)
         {
             ArbiterEvent e = await _events.Reader.ReadAsync().ConfigureAwait(false);
@@ -95,8 +96,12 @@ internal sealed partial class Arbiter(
         }
     }
 
-    /// <summary>Spawns the first workers.</summary>
-    internal void Start() => ManageWorkers();
+    /// <summary>Spawns the first workers. True when that already ended the arbiter (a spawn failed).</summary>
+    internal bool Start()
+    {
+        ManageWorkers();
+        return Finished();
+    }
 
     /// <summary>Handles one event on the loop. True when the arbiter is done (<see cref="ExitCode"/>).</summary>
     internal bool Step(ArbiterEvent e)
@@ -122,20 +127,26 @@ internal sealed partial class Arbiter(
                 OnFileChanged(e.File!);
                 break;
         }
-        if (_stopping && _workers.Count == 0)
-        {
-            log.Info("Shutting down: Master");
-            if (_haltReason is not null)
-            {
-                log.Info("Reason: " + _haltReason);
-            }
-            return true;
-        }
         if (!_stopping)
         {
             ManageWorkers();
         }
-        return false;
+        return Finished();
+    }
+
+    /// <summary>gunicorn's halt: once stopping and every worker is reaped, the master says goodbye.</summary>
+    private bool Finished()
+    {
+        if (!_stopping || _workers.Count > 0)
+        {
+            return false;
+        }
+        log.Info("Shutting down: Master");
+        if (_haltReason is not null)
+        {
+            log.Info("Reason: " + _haltReason);
+        }
+        return true;
     }
 
     private async Task TickAsync(PeriodicTimer timer)

@@ -43,7 +43,7 @@ internal sealed class ArbiterHarness : IDisposable
 
     public FakeChild Worker(int age) => Processes.Spawned.Single(c => c.Age == age);
 
-    public void Start() => Arbiter.Start();
+    public void Start() => Done = Arbiter.Start();
 
     public void Step(ArbiterEvent e)
     {

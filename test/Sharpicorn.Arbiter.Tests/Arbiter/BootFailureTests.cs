@@ -137,7 +137,6 @@ public sealed class BootFailureTests
         h.Processes.SpawnFailure = "No such file or directory";
 
         h.Start();
-        h.Tick(TimeSpan.FromMilliseconds(500));
 
         Assert.True(h.Done);
         Assert.Equal(3, h.Arbiter.ExitCode);

@@ -57,6 +57,16 @@ public sealed class RunLoopTests
         Assert.Equal(0, await run.WaitAsync(Patience));
     }
 
+    [Fact]
+    public async Task RunAsync_FirstSpawnFails_Returns3WithoutWaitingForAnEvent()
+    {
+        using var h = new ArbiterHarness();
+        h.Processes.SpawnFailure = "Exec format error";
+
+        Assert.Equal(3, await h.Arbiter.RunAsync().WaitAsync(Patience));
+        Assert.Contains("[INFO] Reason: Worker failed to boot.", h.Log, StringComparison.Ordinal);
+    }
+
     /// <summary>Waits for the loop's thread to have done something (a state to reach, not a time to sleep).</summary>
     private static async Task WaitUntil(Func<bool> condition)
     {
