@@ -145,7 +145,12 @@ internal static class Program
         {
             return ExitCodes.ConfigError;
         }
-        var arbiter = new Arbiter.Arbiter(settings, args, listeners, log);
+        var arbiter = new Arbiter.Arbiter(
+            settings,
+            log,
+            new PosixProcessApi(args, listeners),
+            TimeProvider.System,
+            () => CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true));
         using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);
         try

@@ -37,7 +37,7 @@ internal sealed partial class Arbiter
 
     private void OnFileChanged(string file)
     {
-        long now = Environment.TickCount64;
+        long now = Now;
         if (_stopping || now - _lastReload < ReloadQuietMs)
         {
             return;

@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using Sharpicorn.Cli;
-using Sharpicorn.Net;
 using Sharpicorn.Platform;
-
-using Sharpicorn.Protocol;
 
 namespace Sharpicorn.Arbiter;
 
@@ -13,7 +9,7 @@ internal sealed partial class Arbiter
     private static readonly int[] HandledSignals =
         [Posix.SIGHUP, Posix.SIGINT, Posix.SIGQUIT, Posix.SIGTERM, Posix.SIGTTIN, Posix.SIGTTOU, Posix.SIGUSR1, Posix.SIGUSR2, Posix.SIGWINCH];
 
-    private Process? _reexec;
+    private IMasterProcess? _reexec;
 
     /// <summary>A USR2 master is running on our sockets: leave its unix socket files in place.</summary>
     public bool HandedOver => _reexec is { HasExited: false };
@@ -23,10 +19,19 @@ internal sealed partial class Arbiter
     /// supervisor may send TERM, and it must be handled, not kill the process by default.
     /// </summary>
     public IDisposable RegisterSignals() =>
-        SignalRegistrations.Create(HandledSignals, s => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Signal, Signal: s)));
+        processes.RegisterSignals(HandledSignals, s => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Signal, Signal: s)));
 
     private void OnSignal(int signal)
     {
+        if (_stopping)
+        {
+            // gunicorn's stop loop reads the signal queue itself: INT/QUIT hurry it, the rest is dropped.
+            if (signal is Posix.SIGINT or Posix.SIGQUIT)
+            {
+                QuickShutdown();
+            }
+            return;
+        }
         if (signal != Posix.SIGWINCH || _settings.Daemon)
         {
             log.Info($"Handling signal: {Posix.Name(signal)}");
@@ -87,7 +92,7 @@ internal sealed partial class Arbiter
         log.Info("Hang up: Master");
         try
         {
-            ServerSettings reloaded = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
+            ServerSettings reloaded = reloadSettings();
             if (!reloaded.Bind.SequenceEqual(_settings.Bind))
             {
                 log.Warning("bind changed in the reloaded configuration; sharpicorn keeps its sockets until a restart (or USR2)");
@@ -114,35 +119,19 @@ internal sealed partial class Arbiter
             log.Warning("USR2 signal ignored. Child exists.");
             return;
         }
-        ProcessStartInfo psi = SelfProcess.StartInfo(args);
-        psi.Environment.Remove(WorkerEnvironment.Role);
-        psi.Environment.Remove("LISTEN_FDS");
-        psi.Environment.Remove("LISTEN_PID");
-        psi.Environment[WorkerEnvironment.InheritedFds] = string.Join(',', listeners.Select(l => l.Fd));
         try
         {
-            foreach (Listener l in listeners)
-            {
-                Posix.SetInheritable(l.Fd, inheritable: true);
-            }
-            _reexec = Process.Start(psi);
+            _reexec = processes.StartMaster();
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (SpawnException e)
         {
             log.Error($"Re-exec failed: {e.Message}");
             return;
-        }
-        finally
-        {
-            foreach (Listener l in listeners)
-            {
-                Posix.SetInheritable(l.Fd, inheritable: false);
-            }
         }
         if (_settings.PidFile is string pidfile && File.Exists(pidfile))
         {
             File.Move(pidfile, pidfile + ".oldbin", overwrite: true);
         }
-        log.Info($"Started new master with pid: {_reexec?.Id}");
+        log.Info($"Started new master with pid: {_reexec.Pid}");
     }
 }

@@ -7,42 +7,52 @@
 // connection: the kernel queue belongs to the socket, not to any worker.
 //
 // One loop owns all state. Everything else only enqueues an ArbiterEvent: signal handlers,
-// one pipe reader and one exit watcher per worker, and a 500 ms tick. The loop reacts:
+// one pipe reader and one exit watcher per worker, and a 500 ms tick. The loop reacts (Step):
 //   Tick     timeouts (SIGABRT, then SIGKILL), recycling limits, worker count
 //   Signal   TERM graceful stop, INT/QUIT fast stop, HUP reload, TTIN/TTOU count, USR1 logs, USR2 re-exec
 //   Message  heartbeat (progress time), booted, retire-me
 //   Exited   reap, log like gunicorn, halt on boot errors (exit 3/4) instead of respawning
 //
+// Seams: processes and signals go through IProcessApi, every clock read and timer through a
+// TimeProvider, so tests drive Step in-process with fakes and a fake clock.
+//
 // Heartbeats go through the pipe, never a file, so a slow disk cannot stall them. A heartbeat
-// carries the worker's last *progress* time (its requests' last I/O), so a worker whose request
-// is stuck stops being live even though its heartbeat thread still runs.
+// carries the worker's last *progress* time (its requests' last I/O) on the shared monotonic
+// clock (MonotonicClock), so a worker whose request is stuck stops being live even though its
+// heartbeat thread still runs.
 //
 // Zero-drop replacement: a worker being replaced (HUP, max_requests, lifetime, memory) keeps
 // serving until its replacement reports Booted; only then does it get SIGTERM, and it drains:
 // it stops accepting, answers in-flight requests with Connection: close, then exits.
-using System.Diagnostics;
-using System.IO.Pipes;
-using System.Runtime.InteropServices;
+//
+// Workers are keyed by age (spawn order), never by pid: a late message from a reaped worker's
+// pipe cannot land on a new worker that happens to get the same pid.
 using System.Threading.Channels;
 using Sharpicorn.Cli;
-using Sharpicorn.Net;
 using Sharpicorn.Logging;
 using Sharpicorn.Platform;
-
 using Sharpicorn.Protocol;
 
 namespace Sharpicorn.Arbiter;
 
-internal sealed partial class Arbiter(ServerSettings settings, string[] args, List<Listener> listeners, ErrorLog log)
+internal sealed partial class Arbiter(
+    ServerSettings settings,
+    ErrorLog log,
+    IProcessApi processes,
+    TimeProvider time,
+    Func<ServerSettings> reloadSettings)
 {
-    /// <summary>How often the loop looks at timeouts and limits.</summary>
+    /// <summary>How often the loop looks at timeouts and limits (gunicorn's arbiter sleeps at most 1 s; half that here).</summary>
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>After SIGABRT a timed-out worker gets this long to log its stacks before SIGKILL.</summary>
-    private const long AbortGraceMs = 3000;
+    internal const long AbortGraceMs = 3000;
+
+    /// <summary>gunicorn's quick shutdown: INT/QUIT during a graceful stop leaves the workers this long (2 s) before SIGKILL.</summary>
+    internal const long QuickShutdownMs = 2000;
 
     /// <summary>Workers in a row that die before booting before the arbiter gives up instead of respawning in a loop.</summary>
-    private const int MaxBootFailures = 5;
+    internal const int MaxBootFailures = 5;
 
     private readonly Channel<ArbiterEvent> _events = Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<int, WorkerProcess> _workers = [];
@@ -51,55 +61,92 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
     private int _age;
     private int _bootFailures;
     private bool _stopping;
+    private bool _quickShutdown;
     private long _stopDeadline;
     private bool _killedAtDeadline;
     private int _exitCode;
     private string? _haltReason;
 
-    public IReadOnlyCollection<WorkerProcess> Workers => _workers.Values;
+    /// <summary>The worker count the arbiter aims for (workers, TTIN/TTOU).</summary>
+    public int TargetWorkers => _numWorkers;
+
+    public bool Stopping => _stopping;
+
+    public int ExitCode => _exitCode;
+
+    private long Now => MonotonicClock.NowMs(time);
 
     /// <summary>Runs the loop until the arbiter stops. Signals must be registered first (<see cref="RegisterSignals"/>).</summary>
     public async Task<int> RunAsync()
     {
         using IDisposable? watcher = _settings.Reload ? WatchSources() : null;
-        using var timer = new PeriodicTimer(TickInterval);
+        using var timer = new PeriodicTimer(TickInterval, time);
         _ = TickAsync(timer);
-        ManageWorkers();
+        if (Start())
+        {
+            return _exitCode;
+        }
         while (true)
         {
             ArbiterEvent e = await _events.Reader.ReadAsync().ConfigureAwait(false);
-            switch (e.Kind)
+            if (Step(e))
             {
-                case ArbiterEventKind.Tick:
-                    OnTick();
-                    break;
-                case ArbiterEventKind.Signal:
-                    OnSignal(e.Signal);
-                    break;
-                case ArbiterEventKind.Message:
-                    OnMessage(e.Worker!, e.Message, e.Payload);
-                    break;
-                case ArbiterEventKind.Exited:
-                    OnExited(e.Worker!);
-                    break;
-                case ArbiterEventKind.FileChanged:
-                    OnFileChanged(e.File!);
-                    break;
-            }
-            if (_stopping && _workers.Count == 0)
-            {
-                log.Info("Shutting down: Master");
-                if (_haltReason is not null)
-                {
-                    log.Info("Reason: " + _haltReason);
-                }
                 return _exitCode;
             }
-            if (!_stopping)
-            {
-                ManageWorkers();
-            }
         }
+    }
+
+    /// <summary>Spawns the first workers. True when that already ended the arbiter (a spawn failed).</summary>
+    internal bool Start()
+    {
+        ManageWorkers();
+        return Finished();
+    }
+
+    /// <summary>Handles one event on the loop. True when the arbiter is done (<see cref="ExitCode"/>).</summary>
+    internal bool Step(ArbiterEvent e)
+    {
+        switch (e.Kind)
+        {
+            case ArbiterEventKind.Tick:
+                OnTick();
+                break;
+            case ArbiterEventKind.Signal:
+                OnSignal(e.Signal);
+                break;
+            case ArbiterEventKind.Message:
+                if (_workers.TryGetValue(e.Age, out WorkerProcess? w))
+                {
+                    OnMessage(w, e.Message, e.Payload);
+                }
+                break;
+            case ArbiterEventKind.Exited:
+                OnExited(e.Age);
+                break;
+            case ArbiterEventKind.FileChanged:
+                OnFileChanged(e.File!);
+                break;
+        }
+        if (!_stopping)
+        {
+            ManageWorkers();
+        }
+        return Finished();
+    }
+
+    /// <summary>gunicorn's halt: once stopping and every worker is reaped, the master says goodbye.</summary>
+    private bool Finished()
+    {
+        if (!_stopping || _workers.Count > 0)
+        {
+            return false;
+        }
+        log.Info("Shutting down: Master");
+        if (_haltReason is not null)
+        {
+            log.Info("Reason: " + _haltReason);
+        }
+        return true;
     }
 
     private async Task TickAsync(PeriodicTimer timer)
@@ -112,7 +159,7 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
 
     private void OnTick()
     {
-        long now = Environment.TickCount64;
+        long now = Now;
         if (_stopping)
         {
             if (!_killedAtDeadline && now >= _stopDeadline)
@@ -175,29 +222,11 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
             log.Info($"Worker (pid:{w.Pid}) reached max_worker_lifetime ({w.LifetimeLimit / 1000} s); replacing it");
             w.Retiring = true;
         }
-        else if (w.MemoryLimitKiB > 0 && ReadRssKiB(w.Pid) is long rss && rss > w.MemoryLimitKiB)
+        else if (w.MemoryLimitKiB > 0 && processes.ReadRssKiB(w.Pid) is long rss && rss > w.MemoryLimitKiB)
         {
             log.Info($"Worker (pid:{w.Pid}) uses {rss / 1024} MiB, over max_worker_memory ({w.MemoryLimitKiB / 1024} MiB); replacing it");
             w.Retiring = true;
         }
-    }
-
-    private static long? ReadRssKiB(int pid)
-    {
-        try
-        {
-            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return null;
     }
 
     private void OnMessage(WorkerProcess w, WorkerMessage message, long payload)
@@ -210,7 +239,7 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
             case WorkerMessage.Booted:
                 log.Debug($"Worker (pid:{w.Pid}) booted");
                 w.Booted = true;
-                w.LastProgress = Environment.TickCount64;
+                w.LastProgress = Now;
                 _bootFailures = 0;
                 // A booted worker takes over from one that is being replaced.
                 WorkerProcess? retiring = _workers.Values.Where(x => x.Retiring && x.TerminatedAt is null).OrderBy(x => x.Age).FirstOrDefault();
@@ -226,44 +255,25 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
     }
 
     /// <summary>gunicorn's reap_workers: log how the worker ended, and halt on boot and load errors.</summary>
-    private void OnExited(WorkerProcess w)
+    private void OnExited(int age)
     {
-        if (!_workers.Remove(w.Pid))
+        if (!_workers.Remove(age, out WorkerProcess? w))
         {
             return;
         }
-        int code = w.Process.ExitCode;
-        w.Pipe.Dispose();
-        w.Process.Dispose();
-        // .NET reports a child killed by signal N as 128 + N.
-        if (code > 128 && code < 160)
-        {
-            int signal = code - 128;
-            bool expected = signal == Posix.SIGKILL && w.AbortedAt is not null || signal == Posix.SIGTERM && (w.TerminatedAt is not null || _stopping);
-            string msg = $"Worker (pid:{w.Pid}) was sent SIG{Posix.Name(signal).ToUpperInvariant()}!";
-            if (signal == Posix.SIGKILL)
-            {
-                msg += " Perhaps out of memory?";
-            }
-            if (!expected || signal == Posix.SIGKILL)
-            {
-                log.Error(msg);
-            }
-        }
-        else if (code != 0)
-        {
-            log.Error($"Worker (pid:{w.Pid}) exited with code {code}.");
-        }
+        ChildExit exit = w.Child.Reap();
+        w.Child.Dispose();
+        LogExit(w.Pid, exit);
         if (_stopping)
         {
             return;
         }
-        if (!w.Booted && code == ExitCodes.WorkerBootError)
+        if (!w.Booted && exit.ExitCode == ExitCodes.WorkerBootError)
         {
             Halt("Worker failed to boot.", ExitCodes.WorkerBootError);
             return;
         }
-        if (!w.Booted && code == ExitCodes.AppLoadError)
+        if (!w.Booted && exit.ExitCode == ExitCodes.AppLoadError)
         {
             Halt("App failed to load.", ExitCodes.AppLoadError);
             return;
@@ -271,6 +281,32 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
         if (!w.Booted && ++_bootFailures >= MaxBootFailures)
         {
             Halt("Worker failed to boot.", ExitCodes.WorkerBootError);
+        }
+    }
+
+    /// <summary>gunicorn 26's reap_workers messages and levels, word for word.</summary>
+    private void LogExit(int pid, ChildExit exit)
+    {
+        if (exit.Signal is int sig)
+        {
+            string msg = $"Worker (pid:{pid}) was sent {ChildExit.SignalName(sig)}!";
+            if (sig == Posix.SIGKILL)
+            {
+                // SIGKILL suggests the OOM killer (or our own timeout kill).
+                log.Error(msg + " Perhaps out of memory?");
+            }
+            else if (sig == Posix.SIGTERM)
+            {
+                log.Info(msg);
+            }
+            else
+            {
+                log.Warning(msg);
+            }
+        }
+        if (exit.ExitCode is int code && code != 0)
+        {
+            log.Error($"Worker (pid:{pid}) exited with code {code}.");
         }
     }
 
@@ -307,93 +343,47 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
 
     private WorkerProcess? SpawnWorker()
     {
-        var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
-        ProcessStartInfo psi = SelfProcess.StartInfo(args);
         int age = ++_age;
-        psi.Environment[WorkerEnvironment.Role] = age.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment[WorkerEnvironment.ListenFds] = string.Join(',', listeners.Select(l => l.Fd));
-        psi.Environment[WorkerEnvironment.PipeFd] = pipe.GetClientHandleAsString();
-        psi.Environment[WorkerEnvironment.MasterPid] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment[WorkerEnvironment.Workers] = _numWorkers.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment.Remove("LISTEN_FDS");
-        psi.Environment.Remove("LISTEN_PID");
-        psi.Environment.Remove(WorkerEnvironment.InheritedFds);
-        Process process;
+        IWorkerChild child;
         try
         {
-            foreach (Listener l in listeners)
-            {
-                Posix.SetInheritable(l.Fd, inheritable: true);
-            }
-            process = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null");
+            child = processes.Spawn(
+                age,
+                _numWorkers,
+                (message, payload) => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Message, Age: age, Message: message, Payload: payload)),
+                () => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Exited, Age: age)));
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        catch (SpawnException e)
         {
             log.Error($"Exception spawning worker: {e.Message}");
-            pipe.Dispose();
             Halt("Worker failed to boot.", ExitCodes.WorkerBootError);
             return null;
         }
-        finally
-        {
-            foreach (Listener l in listeners)
-            {
-                Posix.SetInheritable(l.Fd, inheritable: false);
-            }
-            pipe.DisposeLocalCopyOfClientHandle();
-        }
-        long now = Environment.TickCount64;
-        var w = new WorkerProcess(process, pipe, age, now)
+        var w = new WorkerProcess(child, age, Now)
         {
             LifetimeLimit = Jittered(_settings.MaxWorkerLifetime, _settings.MaxWorkerLifetimeJitter) * 1000L,
             MemoryLimitKiB = Jittered(_settings.MaxWorkerMemory, _settings.MaxWorkerMemoryJitter) * 1024L,
         };
-        _workers[w.Pid] = w;
-        _ = ReadPipeAsync(w);
-        _ = WatchExitAsync(w);
+        _workers[age] = w;
         return w;
     }
 
     private static long Jittered(long limit, long jitter) => limit <= 0 ? 0 : limit + (jitter > 0 ? Random.Shared.NextInt64(0, jitter + 1) : 0);
 
-    private async Task ReadPipeAsync(WorkerProcess w)
-    {
-        var frame = new byte[9];
-        try
-        {
-            while (true)
-            {
-                await w.Pipe.ReadExactlyAsync(frame).ConfigureAwait(false);
-                long payload = BitConverter.ToInt64(frame, 1);
-                _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Message, Worker: w, Message: (WorkerMessage)frame[0], Payload: payload));
-            }
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException)
-        {
-            // The worker is gone or going; its exit watcher reports it.
-        }
-    }
-
-    private async Task WatchExitAsync(WorkerProcess w)
-    {
-        await w.Process.WaitForExitAsync().ConfigureAwait(false);
-        _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Exited, Worker: w));
-    }
-
     private void Terminate(WorkerProcess w)
     {
         if (w.TerminatedAt is null)
         {
-            w.TerminatedAt = Environment.TickCount64;
+            w.TerminatedAt = Now;
             Signal(w, Posix.SIGTERM);
         }
     }
 
     private void Signal(WorkerProcess w, int signal)
     {
-        if (Posix.Kill(w.Pid, signal) != 0 && log.IsEnabled(Logging.LogLevel.Debug))
+        if (processes.Kill(w.Pid, signal) is int errno and not 0 && log.IsEnabled(Logging.LogLevel.Debug))
         {
-            log.Debug($"kill({w.Pid}, {Posix.Name(signal)}) failed: errno {Marshal.GetLastPInvokeError()}");
+            log.Debug($"kill({w.Pid}, {Posix.Name(signal)}) failed: errno {errno}");
         }
     }
 
@@ -413,12 +403,27 @@ internal sealed partial class Arbiter(ServerSettings settings, string[] args, Li
             return;
         }
         _stopping = true;
+        _quickShutdown = !graceful;
         _exitCode = exitCode;
-        _stopDeadline = Environment.TickCount64 + (_settings.GracefulTimeout * 1000L);
+        long now = Now;
+        _stopDeadline = now + (_settings.GracefulTimeout * 1000L);
         foreach (WorkerProcess w in _workers.Values)
         {
-            w.TerminatedAt ??= Environment.TickCount64;
+            w.TerminatedAt ??= now;
         }
         KillAll(graceful ? Posix.SIGTERM : Posix.SIGQUIT);
+    }
+
+    /// <summary>gunicorn's stop loop: INT or QUIT during a graceful stop sends QUIT and cuts the wait to 2 s.</summary>
+    private void QuickShutdown()
+    {
+        if (_quickShutdown)
+        {
+            return;
+        }
+        _quickShutdown = true;
+        log.Info("Quick shutdown requested");
+        KillAll(Posix.SIGQUIT);
+        _stopDeadline = Math.Min(_stopDeadline, Now + QuickShutdownMs);
     }
 }

@@ -1,21 +1,16 @@
-using System.Diagnostics;
-using System.IO.Pipes;
-
 namespace Sharpicorn.Arbiter;
 
-/// <summary>The arbiter's handle on one worker process. Touched only by the arbiter's loop.</summary>
-internal sealed class WorkerProcess(Process process, AnonymousPipeServerStream pipe, int age, long spawnedAt)
+/// <summary>The arbiter's bookkeeping for one worker process. Touched only by the arbiter's loop.</summary>
+internal sealed class WorkerProcess(IWorkerChild child, int age, long spawnedAt)
 {
-    public Process Process { get; } = process;
+    public IWorkerChild Child { get; } = child;
 
-    public AnonymousPipeServerStream Pipe { get; } = pipe;
-
-    public int Pid { get; } = process.Id;
+    public int Pid { get; } = child.Pid;
 
     /// <summary>Spawn order; the oldest worker (lowest age) is retired first, as in gunicorn.</summary>
     public int Age { get; } = age;
 
-    /// <summary>Monotonic ms (Environment.TickCount64).</summary>
+    /// <summary>Monotonic ms (<see cref="Platform.MonotonicClock"/>).</summary>
     public long SpawnedAt { get; } = spawnedAt;
 
     public bool Booted { get; set; }
@@ -29,7 +24,7 @@ internal sealed class WorkerProcess(Process process, AnonymousPipeServerStream p
     /// <summary>Serving, but to be stopped once a replacement has booted (HUP, max_requests, lifetime, memory).</summary>
     public bool Retiring { get; set; }
 
-    /// <summary>SIGTERM sent; SIGKILL after graceful_timeout.</summary>
+    /// <summary>SIGTERM (or QUIT) sent; SIGKILL after graceful_timeout.</summary>
     public long? TerminatedAt { get; set; }
 
     /// <summary>max_worker_lifetime for this worker, jitter included (ms; 0 is no limit).</summary>

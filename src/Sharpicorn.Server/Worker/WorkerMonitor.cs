@@ -11,6 +11,9 @@
 //     (PyThreadState_SetAsyncExc), and if the thread does not give way within the grace period,
 //     asks the arbiter to replace this worker gracefully;
 //   - asks to be replaced once max_requests (+ jitter) requests are done.
+// Its clock and its period come from a TimeProvider. Times are ms on MonotonicClock, which for
+// TimeProvider.System is CLOCK_MONOTONIC: the clock the arbiter compares heartbeats with, and
+// the one Environment.TickCount64 (the requests' start and last-I/O stamps) reads, coarsely.
 using Sharpicorn.Protocol;
 using Sharpicorn.Cli;
 using Sharpicorn.Logging;
@@ -19,8 +22,10 @@ using Sharpicorn.Wsgi;
 
 namespace Sharpicorn.Worker;
 
-internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel, ServerSettings settings, ErrorLog log, int masterPid, Action parentGone)
+internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel, ServerSettings settings, ErrorLog log, int masterPid, Action parentGone, TimeProvider? timeProvider = null)
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long an interrupted thread gets to unwind before the worker gives up on it (a guard, not a measurement).</summary>
@@ -41,7 +46,7 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
     {
         while (!_stopped)
         {
-            long now = Environment.TickCount64;
+            long now = MonotonicClock.NowMs(_time);
             long progress = now;
             foreach (PythonWorker t in pool.Workers)
             {
@@ -62,7 +67,8 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
                 log.Info("Autorestarting worker after current request.");
                 Retire();
             }
-            Thread.Sleep(Period);
+            // A dedicated thread: blocking on the provider's timer is what Thread.Sleep was.
+            Task.Delay(Period, _time).GetAwaiter().GetResult();
         }
     }
 
