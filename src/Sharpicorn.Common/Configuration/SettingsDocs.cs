@@ -99,6 +99,16 @@ internal static class SettingsDocs
         return sb.ToString();
     }
 
+    /// <summary>The README's one-line summary; a test checks the README still carries it word for word.</summary>
+    public static string ReadmeSummary()
+    {
+        var gunicorn = SettingsRegistry.Gunicorn.ToList();
+        string Count(SettingStatus status) => gunicorn.Count(s => s.Status == status).ToString(CultureInfo.InvariantCulture);
+        return $"Of gunicorn 26's {gunicorn.Count} settings, {Count(SettingStatus.Supported)} are supported, "
+            + $"{Count(SettingStatus.AcceptedWithWarning)} are accepted with a startup warning (they have no effect), and "
+            + $"{Count(SettingStatus.Refused)} are refused at startup, with the reason, unless set to gunicorn's default value.";
+    }
+
     public static string StatusName(SettingStatus status) => status switch
     {
         SettingStatus.Supported => "supported",

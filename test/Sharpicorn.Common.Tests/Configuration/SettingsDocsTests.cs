@@ -22,6 +22,16 @@ public sealed class SettingsDocsTests
         Assert.Equal(SettingsRegistry.GunicornCount, compat.Split('\n').Count(l => l.StartsWith("| `", StringComparison.Ordinal)) - SettingsRegistry.All.Count(s => s.SharpicornOnly));
     }
 
+    [Fact]
+    public void SettingsDocs_Readme_CarriesTheGeneratedSummaryNotATable()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        Assert.True(
+            readme.Contains(SettingsDocs.ReadmeSummary(), StringComparison.Ordinal),
+            "README.md's settings summary is stale; replace it with: " + SettingsDocs.ReadmeSummary());
+        Assert.DoesNotContain("| gunicorn | sharpicorn |", readme, StringComparison.Ordinal);
+    }
+
     private static void Check(string relative, string generated)
     {
         string path = Path.Combine(RepoRoot(), relative);

@@ -148,8 +148,10 @@ public sealed class BootTests
     [Fact]
     public void AbbreviatedFlags_AcceptedAsArgparseDoes()
     {
-        (int code, string log) = Run("--check-config", "--pyth", Repo.DebianPython, "--error-log", "-", "--thr=2", "wsgi_basic:app");
+        (int code, string log) = Run("--check-config", "--python", Repo.DebianPython, "--error-log", "-", "--thr=2", "wsgi_basic:app");
         Assert.True(code == 0, log);
+        // --python is a prefix of --pythonpath, so "--pyth" is ambiguous, as in argparse.
+        Assert.Contains("ambiguous option: --pyth could match --pythonpath, --python", Run("--pyth", Repo.DebianPython, "wsgi_basic:app").Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -173,7 +175,7 @@ public sealed class BootTests
     {
         string conf = Config("spew = False\nlogconfig_dict = {}\nsendfile = None\ntmp_upload_dir = None\ncapture_output = False\n");
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"]);
-        Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
         Assert.DoesNotContain("[WARNING]", s.ErrorLog, StringComparison.Ordinal);
     }
 
@@ -191,7 +193,7 @@ public sealed class BootTests
     {
         string conf = Config("wsgi_app = 'no_such_module:app'\n");
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"]);
-        Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
     }
 
     [Fact]
@@ -199,7 +201,7 @@ public sealed class BootTests
     {
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--reload-engine", "poll", "wsgi_basic:app"]);
         s.WaitForLog("[WARNING] --reload-engine poll has no effect: sharpicorn always uses its own file watcher");
-        Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
     }
 
     private static string Config(string text)
