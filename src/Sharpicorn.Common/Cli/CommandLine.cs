@@ -40,7 +40,14 @@ internal static class CommandLine
         }
         if (env("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
         {
-            settings.Workers = (int)SettingsRegistry.Find("workers")!.FromText(concurrency)!;
+            try
+            {
+                settings.Workers = (int)SettingsRegistry.Find("workers")!.FromText(concurrency)!;
+            }
+            catch (SettingException e)
+            {
+                throw new UsageException($"WEB_CONCURRENCY: {e.Message}", e);
+            }
         }
         if (env("FORWARDED_ALLOW_IPS") is { Length: > 0 } allow)
         {

@@ -55,7 +55,7 @@ internal static class SettingsDocs
                     sb.Append("- Config file only\n");
                 }
                 sb.Append("- Type: ").Append(s.TypeName).Append('\n');
-                sb.Append("- Default: `").Append(s.DefaultDoc ?? s.DefaultText).Append("`: ").Append(s.DefaultOrigin).Append('\n');
+                sb.Append("- Default: `").Append(DefaultForDocs(s)).Append("`: ").Append(s.DefaultOrigin).Append('\n');
                 sb.Append("- Status: ").Append(StatusText(s)).Append("\n\n");
                 sb.Append(s.Help).Append('\n');
                 if (Explanation(s) is string why)
@@ -122,9 +122,12 @@ internal static class SettingsDocs
     private static string? Explanation(Setting s) => s.Status switch
     {
         SettingStatus.Supported => s.Notes,
-        SettingStatus.AcceptedWithWarning => $"Accepted, but a value other than `{s.DefaultDoc ?? s.DefaultText}` {s.Reason}.{Then(s.Instead)}{Then(s.Notes)}",
+        SettingStatus.AcceptedWithWarning => $"Accepted, but a value other than `{DefaultForDocs(s)}` {s.Reason}.{Then(s.Instead)}{Then(s.Notes)}",
         _ => $"Refused: {s.Reason}.{Then(s.Instead)}{Then(s.Notes)}",
     };
+
+    /// <summary>The default as the docs show it; an empty str as Python writes it.</summary>
+    private static string DefaultForDocs(Setting s) => s.DefaultDoc ?? (s.DefaultText.Length == 0 ? "''" : s.DefaultText);
 
     private static string Then(string? sentence) => sentence is null ? "" : " " + sentence.TrimEnd('.') + ".";
 

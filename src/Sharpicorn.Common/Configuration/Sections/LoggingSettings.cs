@@ -3,7 +3,7 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Logging" section.</summary>
 internal static class LoggingSettings
 {
-    private const string LogConfig = "Python logging configuration is not applied: sharpicorn writes gunicorn's log format itself, from .NET";
+    private const string Writes = "sharpicorn writes gunicorn's log format itself, from .NET, and applies no Python logging configuration";
     private const string LogConfigInstead = "Use --error-logfile, --access-logfile, --access-logformat and --log-level";
     private const string Syslog = "syslog logging is not implemented";
     private const string SyslogInstead = "Log to stderr (--error-logfile -) and let systemd-journald or the container runtime forward it";
@@ -64,28 +64,28 @@ internal static class LoggingSettings
             Help = "The Python class gunicorn logs through.",
             Default = "gunicorn.glogging.Logger", DefaultOrigin = "gunicorn's default",
             Validate = v => v == "simple" ? "gunicorn.glogging.Logger" : v,
-            Status = SettingStatus.Refused, Reason = "custom logger classes are not supported: " + LogConfig, Instead = LogConfigInstead,
+            Status = SettingStatus.Refused, Reason = "custom logger classes are not supported; " + Writes, Instead = LogConfigInstead,
         },
         new StringSetting
         {
             Name = "logconfig", Section = Section.Logging, Flags = ["--log-config"], Meta = "FILE",
             Help = "A logging.config.fileConfig file.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported: " + LogConfig, Instead = LogConfigInstead,
+            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported; " + Writes, Instead = LogConfigInstead,
         },
         new DictSetting
         {
             Name = "logconfig_dict", Section = Section.Logging,
             Help = "A logging.config.dictConfig dictionary.",
             Default = [], DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = LogConfig, Instead = LogConfigInstead,
+            Status = SettingStatus.Refused, Reason = "logging configuration dictionaries are not supported; " + Writes, Instead = LogConfigInstead,
         },
         new StringSetting
         {
             Name = "logconfig_json", Section = Section.Logging, Flags = ["--log-config-json"], Meta = "FILE",
             Help = "A JSON file for logging.config.dictConfig.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported: " + LogConfig, Instead = LogConfigInstead,
+            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported; " + Writes, Instead = LogConfigInstead,
         },
         new StringSetting
         {
