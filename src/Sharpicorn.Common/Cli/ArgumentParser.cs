@@ -1,19 +1,18 @@
+// Design notes
+// ------------
+// gunicorn's command line is Python's argparse, so this follows argparse's rules rather than
+// inventing stricter ones: a long flag may be shortened to any unambiguous prefix
+// ("--error-log" is --error-logfile); an ambiguous one is an error that lists the candidates;
+// "--flag=value", "-bVALUE" and "-b VALUE" all work; a value that looks like a flag is not
+// taken as one ("expected one argument"). An unknown flag is collected and reported by name
+// after the whole line is read, and the word after it stays a positional, so
+// "--bogus VALUE app:app" says "unrecognized arguments: --bogus", as argparse does.
 using System.Text.RegularExpressions;
 using Sharpicorn.Configuration;
 
 namespace Sharpicorn.Cli;
 
-/// <summary>
-/// Design notes
-/// ------------
-/// gunicorn's command line is Python's argparse, so this follows argparse's rules rather than
-/// inventing stricter ones: a long flag may be shortened to any unambiguous prefix
-/// ("--error-log" is --error-logfile); an ambiguous one is an error that lists the candidates;
-/// "--flag=value", "-bVALUE" and "-b VALUE" all work; a value that looks like a flag is not
-/// taken as one ("expected one argument"). An unknown flag is collected and reported by name
-/// after the whole line is read, and the word after it stays a positional, so
-/// "--bogus VALUE app:app" says "unrecognized arguments: --bogus", as argparse does.
-/// </summary>
+/// <summary>gunicorn's command line, parsed by argparse's rules into one <see cref="ParsedArguments"/> per source.</summary>
 internal static partial class ArgumentParser
 {
     private const string Help = "--help";

@@ -1,3 +1,17 @@
+// Design notes
+// ------------
+// Each setting is declared once, in the file of its gunicorn section (Sections/), as a typed
+// Setting<T>: name, flags, conversion and validation, default and its origin, help, status.
+// Everything a user sees is generated from these declarations: the command line and
+// GUNICORN_CMD_ARGS (Cli/ArgumentParser), the config-file reader (Cli/ConfigFile),
+// --print-config (Describe), --help (CommandLine.Help), docs/settings.md and
+// docs/gunicorn-compat.md (SettingsDocs). A value is converted where it is read, stored by the
+// setting (into ServerSettings' typed properties, or ServerSettings.Values when the server has
+// no use for it), and checked once all sources are applied (CommandLine.Check): a refused
+// setting stops startup only when its final value differs from gunicorn's default, as a config
+// file that spells out gunicorn's defaults must start; an accepted-with-warning one adds a
+// startup warning. To add a setting: declare it in its section file, then regenerate the docs
+// (UPDATE_DOCS=1 dotnet test test/Sharpicorn.Common.Tests --filter SettingsDocs).
 using Sharpicorn.Cli;
 using Sharpicorn.Configuration.Sections;
 
