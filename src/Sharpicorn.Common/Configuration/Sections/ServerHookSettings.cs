@@ -3,8 +3,8 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Server Hooks" section: Python callables in the config file.</summary>
 internal static class ServerHookSettings
 {
-    private const string InMaster = "server hooks that run in the master are not supported yet: sharpicorn's master runs no Python";
-    private const string InWorker = "server hooks are not supported yet: sharpicorn's workers call no hooks";
+    private const string InMaster = "the master runs no Python, so it calls no hooks";
+    private const string InWorker = "the workers call no Python hooks";
     private const string PerWorkerSetup = "Each worker imports the app itself, so per-worker setup (database pools, tracing, Sentry) can run at import time";
 
     public static readonly Setting[] All =
