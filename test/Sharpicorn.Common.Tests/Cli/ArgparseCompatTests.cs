@@ -155,5 +155,6 @@ public sealed class ArgparseCompatTests
         Assert.Contains("--certfile", help[refused..], StringComparison.Ordinal);
         Assert.Contains("--reuse-port", help[..refused], StringComparison.Ordinal);
         Assert.Contains("--reload-engine", help[..refused], StringComparison.Ordinal);
+        Assert.All(Sharpicorn.Configuration.SettingsRegistry.All.SelectMany(s => s.Flags), f => Assert.Contains(f, help, StringComparison.Ordinal));
     }
 }
