@@ -75,6 +75,14 @@ internal static class Program
             Console.Error.WriteLine($"\nError: {e.Message}\n");
             return ExitCodes.ConfigError;
         }
+        if (!isWorker)
+        {
+            // Settings accepted but without effect (gunicorn-compat.md): said once, by the arbiter, at startup.
+            foreach (string warning in settings.Warnings)
+            {
+                log.Warning(warning);
+            }
+        }
         Platform.ProcessTitle.Set($"sharpicorn: {(isWorker ? "worker" : "master")} [{settings.ProcName ?? settings.AppModule}]");
         if (settings.CheckConfig && !isWorker)
         {

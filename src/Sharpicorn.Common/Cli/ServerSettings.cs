@@ -1,8 +1,10 @@
 namespace Sharpicorn.Cli;
 
 /// <summary>
-/// The validated configuration, gunicorn's settings under their gunicorn names. Every default
-/// is gunicorn's (docs.gunicorn.org/en/stable/settings.html) unless it says otherwise.
+/// The validated configuration, as typed properties for the rest of the server. The settings
+/// themselves (names, flags, validation, defaults and their origins) are declared once in
+/// <see cref="Configuration.SettingsRegistry"/>, which fills this in; the defaults here are the
+/// same and are checked against it by a test.
 /// </summary>
 internal sealed class ServerSettings
 {
@@ -144,55 +146,17 @@ internal sealed class ServerSettings
     /// <summary>The positional APP_MODULE, "module:variable" or "module:factory(...)".</summary>
     public string? AppModule { get; set; }
 
-    /// <summary>gunicorn's --print-config: "name = value" lines, names padded, sorted by name.</summary>
-    public string Describe()
-    {
-        var items = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["access_log_format"] = AccessLogFormat,
-            ["accesslog"] = AccessLog ?? "None",
-            ["backlog"] = I(Backlog),
-            ["bind"] = "[" + string.Join(", ", Bind.Select(b => $"'{b}'")) + "]",
-            ["chdir"] = Chdir ?? Directory.GetCurrentDirectory(),
-            ["check_config"] = B(CheckConfig),
-            ["config"] = Config ?? "./gunicorn.conf.py",
-            ["daemon"] = B(Daemon),
-            ["errorlog"] = ErrorLog,
-            ["forwarded_allow_ips"] = "[" + string.Join(", ", ForwardedAllowIps.Split(',').Select(v => $"'{v.Trim()}'")) + "]",
-            ["graceful_timeout"] = I(GracefulTimeout),
-            ["group"] = Group ?? "None",
-            ["header_map"] = HeaderMap,
-            ["keepalive"] = I(KeepAlive),
-            ["limit_request_field_size"] = I(LimitRequestFieldSize),
-            ["limit_request_fields"] = I(LimitRequestFields),
-            ["limit_request_line"] = I(LimitRequestLine),
-            ["loglevel"] = LogLevel,
-            ["max_requests"] = I(MaxRequests),
-            ["max_requests_jitter"] = I(MaxRequestsJitter),
-            ["pidfile"] = PidFile ?? "None",
-            ["preload_app"] = B(Preload),
-            ["print_config"] = B(PrintConfig),
-            ["proc_name"] = ProcName ?? "None",
-            ["pythonpath"] = PythonPath.Count == 0 ? "None" : string.Join(',', PythonPath),
-            ["raw_env"] = "[" + string.Join(", ", RawEnv.Select(v => $"'{v}'")) + "]",
-            ["reload"] = B(Reload),
-            ["reuse_port"] = B(ReusePort),
-            ["threads"] = I(Threads),
-            ["timeout"] = I(Timeout),
-            ["umask"] = I(Umask),
-            ["user"] = User ?? "None",
-            ["worker_class"] = WorkerClass,
-            ["worker_connections"] = I(WorkerConnections),
-            ["worker_tmp_dir"] = WorkerTmpDir ?? "None",
-            ["workers"] = I(Workers),
-            ["wsgi_app"] = AppModule ?? "None",
-        };
-        int width = items.Keys.Max(k => k.Length);
-        return string.Concat(items.Select(kv => $"{kv.Key.PadRight(width)} = {kv.Value}\n"));
+    /// <summary>gunicorn's --print-config: every setting as "name = value", sorted by name.</summary>
+    public string Describe() => Configuration.SettingsRegistry.Describe(this);
 
-        static string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        static string B(bool v) => v ? "True" : "False";
-    }
+    /// <summary>Values of settings that have no property here (refused, warned or unused ones), by gunicorn name.</summary>
+    public Dictionary<string, object?> Values { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where each explicitly set setting was last set: null for the command line or GUNICORN_CMD_ARGS, else the config file.</summary>
+    public Dictionary<string, string?> SetBy { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Startup warnings for accepted settings that have no effect, in gunicorn's words; the arbiter logs them.</summary>
+    public List<string> Warnings { get; } = [];
 
     public bool ShowHelp { get; set; }
 

@@ -53,6 +53,8 @@ public sealed class CommandLineTests
     public void Parse_WebConcurrency_SetsWorkers()
     {
         Assert.Equal(3, Parse(["app"], new() { ["WEB_CONCURRENCY"] = "3" }).Workers);
+        Assert.Equal(2, Parse(["-w", "2", "app"], new() { ["WEB_CONCURRENCY"] = "3" }).Workers);
+        Assert.Equal("WEB_CONCURRENCY: invalid int value: 'many'", Assert.Throws<UsageException>(() => Parse(["app"], new() { ["WEB_CONCURRENCY"] = "many" })).Message);
     }
 
     [Theory]

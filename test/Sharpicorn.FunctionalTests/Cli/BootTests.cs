@@ -137,8 +137,77 @@ public sealed class BootTests
     {
         (int code, string log) = Run("--print-config", "-w", "3", "--threads", "5", "wsgi_basic:app");
         Assert.Equal(0, code);
-        Assert.Contains("\nworkers                  = 3\n", log, StringComparison.Ordinal);
-        Assert.Contains("\nthreads                  = 5\n", log, StringComparison.Ordinal);
-        Assert.Contains("\nwsgi_app                 = wsgi_basic:app\n", log, StringComparison.Ordinal);
+        // Names are padded to the longest of all settings (permit_unconventional_http_version), as gunicorn's Config.__str__ does.
+        Assert.Contains("\nworkers                            = 3\n", log, StringComparison.Ordinal);
+        Assert.Contains("\nthreads                            = 5\n", log, StringComparison.Ordinal);
+        Assert.Contains("\nwsgi_app                           = wsgi_basic:app\n", log, StringComparison.Ordinal);
+        Assert.Contains("\nspew                               = False\n", log, StringComparison.Ordinal);
+        Assert.Contains("\non_starting                        = <OnStarting.on_starting()>\n", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AbbreviatedFlags_AcceptedAsArgparseDoes()
+    {
+        (int code, string log) = Run("--check-config", "--python", Repo.DebianPython, "--error-log", "-", "--thr=2", "wsgi_basic:app");
+        Assert.True(code == 0, log);
+        // --python is a prefix of --pythonpath, so "--pyth" is ambiguous, as in argparse.
+        Assert.Contains("ambiguous option: --pyth could match --pythonpath, --python", Run("--pyth", Repo.DebianPython, "wsgi_basic:app").Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AmbiguousFlag_Exit2NamesTheCandidates()
+    {
+        (int code, string log) = Run("--max-req", "3", "wsgi_basic:app");
+        Assert.Equal(2, code);
+        Assert.Contains("sharpicorn: error: ambiguous option: --max-req could match --max-requests, --max-requests-jitter", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownFlagWithValue_NamesTheFlagNotTheApp()
+    {
+        (int code, string log) = Run("--bogus", "VALUE", "wsgi_basic:app");
+        Assert.Equal(2, code);
+        Assert.Contains("sharpicorn: error: unrecognized arguments: --bogus\n", log.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigFile_RefusedSettingsAtGunicornsDefaults_Start()
+    {
+        string conf = Config("spew = False\nlogconfig_dict = {}\nsendfile = None\ntmp_upload_dir = None\ncapture_output = False\n");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"]);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
+        Assert.DoesNotContain("[WARNING]", s.ErrorLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigFile_RefusedSettingNotDefault_Exit2WithReason()
+    {
+        string conf = Config("spew = True\n");
+        (int code, string log) = Run("--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app");
+        Assert.Equal(2, code);
+        Assert.Contains($"sharpicorn: error: {conf}: setting 'spew' is not supported by sharpicorn. The server is not Python", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigFile_WsgiAppAndPositional_CommandLineWins()
+    {
+        string conf = Config("wsgi_app = 'no_such_module:app'\n");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"]);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
+    }
+
+    [Fact]
+    public void WarnedSetting_WarningAtStartup()
+    {
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--reload-engine", "poll", "wsgi_basic:app"]);
+        s.WaitForLog("[WARNING] --reload-engine poll has no effect: sharpicorn always uses its own file watcher");
+        Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
+    }
+
+    private static string Config(string text)
+    {
+        string conf = Path.Combine(Directory.CreateTempSubdirectory("sharpicorn-test").FullName, "gunicorn.conf.py");
+        File.WriteAllText(conf, text);
+        return conf;
     }
 }

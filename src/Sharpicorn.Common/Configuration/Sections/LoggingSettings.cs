@@ -1,0 +1,156 @@
+namespace Sharpicorn.Configuration.Sections;
+
+/// <summary>gunicorn's "Logging" section.</summary>
+internal static class LoggingSettings
+{
+    private const string Writes = "sharpicorn writes gunicorn's log format itself, from .NET, and applies no Python logging configuration";
+    private const string LogConfigInstead = "Use --error-logfile, --access-logfile, --access-logformat and --log-level";
+    private const string Syslog = "syslog logging is not implemented";
+    private const string SyslogInstead = "Log to stderr (--error-logfile -) and let systemd-journald or the container runtime forward it";
+    private const string Statsd = "statsd metrics are not supported yet";
+
+    public static readonly Setting[] All =
+    [
+        new StringSetting
+        {
+            Name = "accesslog", Section = Section.Logging, Flags = ["--access-logfile"], Meta = "FILE",
+            Help = "The access log file to write to; '-' means stdout.",
+            Default = null, DefaultOrigin = "gunicorn's default (no access log)",
+            Set = (s, v) => s.AccessLog = v, Get = s => s.AccessLog,
+        },
+        new BoolSetting
+        {
+            Name = "disable_redirect_access_to_syslog", Section = Section.Logging, Flags = ["--disable-redirect-access-to-syslog"],
+            Help = "Keep access log lines out of syslog.",
+            Default = false, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+        },
+        new StringSetting
+        {
+            Name = "access_log_format", Section = Section.Logging, Flags = ["--access-logformat"], Meta = "STRING",
+            Help = "The access log format, in gunicorn's %(atom)s syntax.",
+            Default = Logging.AccessLogFormat.Default, DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.AccessLogFormat = v ?? Logging.AccessLogFormat.Default, Get = s => s.AccessLogFormat,
+            Notes = "Every atom is rendered, but %({NAME}e)s reads the process environment where gunicorn reads the request's environ, and width flags such as %(s)3s are refused.",
+        },
+        new StringSetting
+        {
+            Name = "errorlog", Section = Section.Logging, Flags = ["--error-logfile", "--log-file"], Meta = "FILE",
+            Help = "The error log file to write to; '-' means stderr.",
+            Default = "-", DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.ErrorLog = v ?? "-", Get = s => s.ErrorLog,
+        },
+        new StringSetting
+        {
+            Name = "loglevel", Section = Section.Logging, Flags = ["--log-level"], Meta = "LEVEL",
+            Help = "debug, info, warning, error or critical.",
+            Default = "info", DefaultOrigin = "gunicorn's default",
+            Choices = ["debug", "info", "warning", "error", "critical"], IgnoreCase = true,
+            Set = (s, v) => s.LogLevel = v ?? "info", Get = s => s.LogLevel,
+            Notes = "An unknown level is refused, where gunicorn falls back to info. No Python gunicorn.error/gunicorn.access loggers are set up for the app to borrow.",
+        },
+        new BoolSetting
+        {
+            Name = "capture_output", Section = Section.Logging, Flags = ["--capture-output"],
+            Help = "Send the app's stdout and stderr to the error log file.",
+            Default = false, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused,
+            Reason = "redirecting the app's output into an --error-logfile file is not implemented (with the default --error-logfile -, gunicorn ignores it too, and so it is accepted)",
+            Harmless = s => s.ErrorLog == "-",
+        },
+        new StringSetting
+        {
+            Name = "logger_class", Section = Section.Logging, Flags = ["--logger-class"], Meta = "STRING",
+            Help = "The Python class gunicorn logs through.",
+            Default = "gunicorn.glogging.Logger", DefaultOrigin = "gunicorn's default",
+            Validate = v => v == "simple" ? "gunicorn.glogging.Logger" : v,
+            Status = SettingStatus.Refused, Reason = "custom logger classes are not supported; " + Writes, Instead = LogConfigInstead,
+        },
+        new StringSetting
+        {
+            Name = "logconfig", Section = Section.Logging, Flags = ["--log-config"], Meta = "FILE",
+            Help = "A logging.config.fileConfig file.",
+            Default = null, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported; " + Writes, Instead = LogConfigInstead,
+        },
+        new DictSetting
+        {
+            Name = "logconfig_dict", Section = Section.Logging,
+            Help = "A logging.config.dictConfig dictionary.",
+            Default = [], DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = "logging configuration dictionaries are not supported; " + Writes, Instead = LogConfigInstead,
+        },
+        new StringSetting
+        {
+            Name = "logconfig_json", Section = Section.Logging, Flags = ["--log-config-json"], Meta = "FILE",
+            Help = "A JSON file for logging.config.dictConfig.",
+            Default = null, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported; " + Writes, Instead = LogConfigInstead,
+        },
+        new StringSetting
+        {
+            Name = "syslog_addr", Section = Section.Logging, Flags = ["--log-syslog-to"], Meta = "SYSLOG_ADDR",
+            Help = "Where syslog messages go: unix://PATH, udp://HOST:PORT or tcp://HOST:PORT.",
+            Default = "udp://localhost:514", DefaultOrigin = "gunicorn's default on Linux",
+            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+        },
+        new BoolSetting
+        {
+            Name = "syslog", Section = Section.Logging, Flags = ["--log-syslog"],
+            Help = "Send the logs to syslog.",
+            Default = false, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+        },
+        new StringSetting
+        {
+            Name = "syslog_prefix", Section = Section.Logging, Flags = ["--log-syslog-prefix"], Meta = "SYSLOG_PREFIX",
+            Help = "The program name in syslog entries.",
+            Default = null, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+        },
+        new StringSetting
+        {
+            Name = "syslog_facility", Section = Section.Logging, Flags = ["--log-syslog-facility"], Meta = "SYSLOG_FACILITY",
+            Help = "The syslog facility name.",
+            Default = "user", DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+        },
+        new BoolSetting
+        {
+            Name = "enable_stdio_inheritance", Section = Section.Logging, Flags = ["-R", "--enable-stdio-inheritance"],
+            Help = "Keep stdout and stderr open in daemon mode.",
+            Default = false, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused,
+            Reason = "--daemon always puts the standard streams on /dev/null (without --daemon, gunicorn ignores it too, and so it is accepted)",
+            Harmless = s => !s.Daemon,
+        },
+        new StringSetting
+        {
+            Name = "statsd_host", Section = Section.Logging, Flags = ["--statsd-host"], Meta = "STATSD_ADDR",
+            Help = "The statsd server to send metrics to (HOST:PORT or unix://PATH).",
+            Default = null, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Statsd,
+        },
+        new StringSetting
+        {
+            Name = "dogstatsd_tags", Section = Section.Logging, Flags = ["--dogstatsd-tags"], Meta = "DOGSTATSD_TAGS",
+            Help = "Comma-separated dogstatsd tags for every metric.",
+            Default = "", DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Statsd,
+        },
+        new StringSetting
+        {
+            Name = "statsd_prefix", Section = Section.Logging, Flags = ["--statsd-prefix"], Meta = "STATSD_PREFIX",
+            Help = "The prefix of every statsd metric name.",
+            Default = "", DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Statsd,
+        },
+        new BoolSetting
+        {
+            Name = "enable_backlog_metric", Section = Section.Logging, Flags = ["--enable-backlog-metric"],
+            Help = "Send the listen backlog length as a statsd metric.",
+            Default = false, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.Refused, Reason = Statsd,
+        },
+    ];
+}

@@ -1,0 +1,115 @@
+namespace Sharpicorn.Configuration.Sections;
+
+/// <summary>gunicorn's "Worker Processes" section.</summary>
+internal static class WorkerProcessSettings
+{
+    private const string AsgiOnly = "has no effect: it applies to gunicorn's ASGI worker, and sharpicorn runs WSGI apps only";
+
+    public static readonly Setting[] All =
+    [
+        new IntSetting
+        {
+            Name = "workers", Section = Section.WorkerProcesses, Flags = ["-w", "--workers"], Meta = "INT",
+            Help = "The number of worker processes.",
+            Default = 1, DefaultOrigin = "gunicorn's default; $WEB_CONCURRENCY when set, as in gunicorn", DefaultDoc = "1, or $WEB_CONCURRENCY", Min = 1,
+            Set = (s, v) => s.Workers = v, Get = s => s.Workers,
+        },
+        new StringSetting
+        {
+            Name = "worker_class", Section = Section.WorkerProcesses, Flags = ["-k", "--worker-class"], Meta = "STRING",
+            Help = "sync or gthread; both run on sharpicorn's Python threads.",
+            Default = "sync", DefaultOrigin = "gunicorn's default",
+            Validate = WorkerClass,
+            Set = (s, v) => s.WorkerClass = v ?? "sync", Get = s => s.WorkerClass,
+            Notes = "Only `sync` and `gthread` (and their gunicorn class paths) are accepted; gevent, eventlet, tornado, gunicorn's asgi and uvicorn's workers are refused. Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. A sync worker keeps connections alive and queues requests in-process instead of leaving them in the kernel backlog.",
+        },
+        new IntSetting
+        {
+            Name = "threads", Section = Section.WorkerProcesses, Flags = ["--threads"], Meta = "INT",
+            Help = "The number of Python threads handling requests in each worker.",
+            Default = 1, DefaultOrigin = "gunicorn's default", Min = 1,
+            Set = (s, v) => s.Threads = v, Get = s => s.Threads,
+        },
+        new IntSetting
+        {
+            Name = "worker_connections", Section = Section.WorkerProcesses, Flags = ["--worker-connections"], Meta = "INT",
+            Help = "The maximum number of simultaneous clients per worker.",
+            Default = 1000, DefaultOrigin = "gunicorn's default", Min = 1,
+            Set = (s, v) => s.WorkerConnections = v, Get = s => s.WorkerConnections,
+            Notes = "Kestrel's MaxConcurrentConnections per worker, for sync too (gunicorn's sync ignores it). Over the cap a connection is accepted and closed rather than left in the backlog.",
+        },
+        new IntSetting
+        {
+            Name = "max_requests", Section = Section.WorkerProcesses, Flags = ["--max-requests"], Meta = "INT",
+            Help = "Requests a worker serves before it is replaced; 0 is no limit.",
+            Default = 0, DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.MaxRequests = v, Get = s => s.MaxRequests,
+        },
+        new IntSetting
+        {
+            Name = "max_requests_jitter", Section = Section.WorkerProcesses, Flags = ["--max-requests-jitter"], Meta = "INT",
+            Help = "Random extra requests (0 to this) added to max_requests per worker.",
+            Default = 0, DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.MaxRequestsJitter = v, Get = s => s.MaxRequestsJitter,
+        },
+        new IntSetting
+        {
+            Name = "timeout", Section = Section.WorkerProcesses, Flags = ["-t", "--timeout"], Meta = "INT",
+            Help = "Workers silent (no progress) for more than this many seconds are killed and restarted; 0 is off.",
+            Default = 30, DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.Timeout = v, Get = s => s.Timeout,
+            Notes = "Progress is client I/O of the running requests, so one request that waits longer than this on a database kills its worker, in-flight requests and all, where gunicorn's gthread heartbeat would not. Importing the app falls under `--boot-timeout` instead. The Python stacks are logged before the kill.",
+        },
+        new IntSetting
+        {
+            Name = "graceful_timeout", Section = Section.WorkerProcesses, Flags = ["--graceful-timeout"], Meta = "INT",
+            Help = "Seconds in-flight requests get to finish after SIGTERM.",
+            Default = 30, DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.GracefulTimeout = v, Get = s => s.GracefulTimeout,
+        },
+        new IntSetting
+        {
+            Name = "keepalive", Section = Section.WorkerProcesses, Flags = ["--keep-alive"], Meta = "INT",
+            Help = "Seconds to wait for the next request on a Keep-Alive connection; 0 turns keep-alive off.",
+            Default = 2, DefaultOrigin = "gunicorn's default",
+            Set = (s, v) => s.KeepAlive = v, Get = s => s.KeepAlive,
+            Notes = "Applies to sync workers too, which gunicorn's sync worker does not keep alive.",
+        },
+        new StringSetting
+        {
+            Name = "asgi_loop", Section = Section.WorkerProcesses, Flags = ["--asgi-loop"], Meta = "STRING",
+            Help = "The event loop of gunicorn's ASGI worker: auto, asyncio or uvloop.",
+            Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "asyncio", "uvloop"], IgnoreCase = true,
+            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+        },
+        new StringSetting
+        {
+            Name = "asgi_lifespan", Section = Section.WorkerProcesses, Flags = ["--asgi-lifespan"], Meta = "STRING",
+            Help = "ASGI lifespan handling of gunicorn's ASGI worker: auto, on or off.",
+            Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "on", "off"], IgnoreCase = true,
+            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+        },
+        new IntSetting
+        {
+            Name = "asgi_disconnect_grace_period", Section = Section.WorkerProcesses, Flags = ["--asgi-disconnect-grace-period"], Meta = "INT",
+            Help = "Seconds an ASGI app gets to handle a client disconnect.",
+            Default = 3, DefaultOrigin = "gunicorn's default",
+            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+        },
+        new StringSetting
+        {
+            Name = "http_parser", Section = Section.WorkerProcesses, Flags = ["--http-parser"], Meta = "STRING",
+            Help = "The HTTP parser of gunicorn's ASGI worker: auto, fast or python.",
+            Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "fast", "python"], IgnoreCase = true,
+            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+            Instead = "Requests are always parsed by Kestrel",
+        },
+    ];
+
+    private static string? WorkerClass(string? value) => value switch
+    {
+        "sync" or "gunicorn.workers.sync.SyncWorker" or "egg:gunicorn#sync" => "sync",
+        "gthread" or "gunicorn.workers.gthread.ThreadWorker" or "egg:gunicorn#gthread" => "gthread",
+        _ => throw new SettingException($"'{value}' is not supported; sharpicorn runs sync and gthread apps on its own Python threads (use --threads for concurrency)"),
+    };
+}

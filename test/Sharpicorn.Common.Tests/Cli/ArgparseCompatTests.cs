@@ -1,0 +1,160 @@
+using Sharpicorn.Cli;
+
+namespace Sharpicorn.Tests.Cli;
+
+/// <summary>The command line follows gunicorn's argparse, not stricter rules of its own.</summary>
+public sealed class ArgparseCompatTests
+{
+    private static ServerSettings Parse(params string[] args) => CommandLine.Parse(args, _ => null);
+
+    private static string Error(params string[] args) => Assert.Throws<UsageException>(() => Parse(args)).Message;
+
+    [Fact]
+    public void Parse_UnambiguousPrefix_MeansTheFullFlag()
+    {
+        ServerSettings s = Parse("--error-log", "err.log", "--thr", "4", "--access-logfi=-", "--pre", "app");
+        Assert.Equal("err.log", s.ErrorLog);
+        Assert.Equal(4, s.Threads);
+        Assert.Equal("-", s.AccessLog);
+        Assert.True(s.Preload);
+        Assert.Equal("app", s.AppModule);
+    }
+
+    [Fact]
+    public void Parse_PrefixOfHelpAndVersion_Recognised()
+    {
+        Assert.True(Parse("--hel").ShowHelp);
+        Assert.Equal("ambiguous option: --he could match --header-map, --help", Error("--he"));
+        Assert.True(Parse("--vers").ShowVersion);
+    }
+
+    [Theory]
+    [InlineData("--max-req", "ambiguous option: --max-req could match --max-requests, --max-requests-jitter")]
+    [InlineData("--max-requests-j=3", null)]
+    [InlineData("--lo", "ambiguous option: --lo could match --log-file, --log-level, --logger-class, --log-config, --log-config-json, --log-syslog-to, --log-syslog, --log-syslog-prefix, --log-syslog-facility")]
+    public void Parse_AmbiguousPrefix_ArgparseError(string arg, string? message)
+    {
+        if (message is null)
+        {
+            Assert.Equal(3, Parse(arg, "app").MaxRequestsJitter);
+            return;
+        }
+        Assert.Equal(message, Error(arg, "1", "app"));
+    }
+
+    [Fact]
+    public void Parse_UnknownFlagWithSeparateValue_NamesTheFlagNotTheApp()
+    {
+        Assert.Equal("unrecognized arguments: --bogus", Error("--bogus", "VALUE", "app:app"));
+        Assert.Equal("unrecognized arguments: --bogus=V", Error("--bogus=V", "app:app"));
+        Assert.Equal("unrecognized arguments: --bogus --frob", Error("-w", "2", "--bogus", "app:app", "--frob"));
+    }
+
+    [Fact]
+    public void Parse_SwitchGivenAValue_ArgparseError()
+    {
+        Assert.Equal("argument --reload: ignored explicit argument 'x'", Error("--reload=x", "app"));
+    }
+
+    [Fact]
+    public void Parse_ValueThatLooksLikeAFlag_ExpectedOneArgument()
+    {
+        Assert.Equal("argument -b/--bind: expected one argument", Error("-b", "-w", "app"));
+        Assert.Equal("-", Parse("--access-logfile", "-", "app").AccessLog);
+    }
+
+    [Fact]
+    public void Parse_FlagsAfterTheAppModule_Applied()
+    {
+        ServerSettings s = Parse("-w", "2", "app", "--bind", "x:1");
+        Assert.Equal(["x:1"], s.Bind);
+        Assert.Equal("app", s.AppModule);
+    }
+
+    [Fact]
+    public void Parse_DoubleDash_EndsOptions()
+    {
+        Assert.Equal("-app", Parse("--", "-app").AppModule);
+    }
+
+    [Theory]
+    [InlineData("--suppress-ragged-eofs")]
+    [InlineData("--proxy-protocol=off")]
+    [InlineData("--http-protocols=h1")]
+    [InlineData("--dirty-workers=0")]
+    [InlineData("--capture-output")]
+    [InlineData("--enable-stdio-inheritance")]
+    [InlineData("--no-control-socket")]
+    public void Parse_RefusedFlagAtGunicornsDefault_Accepted(string arg)
+    {
+        ServerSettings s = Parse(arg, "app");
+        Assert.Empty(s.Warnings);
+        Assert.Equal("app", s.AppModule);
+    }
+
+    [Theory]
+    [InlineData("--spew", "--spew: the server is not Python, so there are no server lines to trace. Remove it to start sharpicorn.")]
+    [InlineData("--http-protocols=h2,h1", "--http-protocols: HTTP/2 is not supported yet")]
+    [InlineData("--dirty-workers=2", "--dirty-workers: dirty arbiters are not implemented. Remove it to start sharpicorn. Run long tasks")]
+    [InlineData("--no-control-socket=1", "argument --no-control-socket: ignored explicit argument '1'")]
+    public void Parse_RefusedFlag_NamesTheFlagAndTheReason(string arg, string message)
+    {
+        Assert.StartsWith(message, Error(arg, "app"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_OptionalValueFlagAlone_MeansItsConstant()
+    {
+        Assert.Equal("--proxy-protocol: the PROXY protocol is not supported yet. Remove it to start sharpicorn.", Error("app", "--proxy-protocol"));
+        // As in argparse, a bare word after it is its value, not the app.
+        Assert.StartsWith("argument --proxy-protocol: invalid choice: 'app'", Error("--proxy-protocol", "app"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_CaptureOutputWithALogFile_Refused()
+    {
+        Assert.StartsWith("--capture-output: redirecting the app's output", Error("--capture-output", "--error-logfile", "e.log", "app"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_StdioInheritanceWithDaemon_Refused()
+    {
+        Assert.StartsWith("-R/--enable-stdio-inheritance: --daemon always", Error("-R", "-D", "app"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--reload-engine=poll", "--reload-engine poll has no effect: sharpicorn always uses its own file watcher")]
+    [InlineData("--no-sendfile", "--no-sendfile has no effect: wsgi.file_wrapper files are always sent straight from their file descriptor")]
+    [InlineData("--asgi-loop=uvloop", "--asgi-loop uvloop has no effect: it applies to gunicorn's ASGI worker")]
+    public void Parse_WarnedFlag_StartsWithAWarning(string arg, string warning)
+    {
+        ServerSettings s = Parse(arg, "app");
+        Assert.StartsWith(warning, Assert.Single(s.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_WorkerTmpDir_WarnedByTheWorkerNotTwice()
+    {
+        ServerSettings s = Parse("--worker-tmp-dir", "/dev/shm", "app");
+        Assert.Equal("/dev/shm", s.WorkerTmpDir);
+        Assert.Empty(s.Warnings);
+    }
+
+    [Fact]
+    public void Parse_RepeatedStoreFlag_LastWins()
+    {
+        Assert.Equal("b", string.Join(',', Parse("--pythonpath", "a", "--pythonpath", "b", "app").PythonPath));
+    }
+
+    [Fact]
+    public void Help_ListsRefusedFlagsApart()
+    {
+        string help = CommandLine.Help();
+        int refused = help.IndexOf("gunicorn flags sharpicorn refuses", StringComparison.Ordinal);
+        Assert.True(refused > 0);
+        Assert.Contains("--certfile", help[refused..], StringComparison.Ordinal);
+        Assert.Contains("--reuse-port", help[..refused], StringComparison.Ordinal);
+        Assert.Contains("--reload-engine", help[..refused], StringComparison.Ordinal);
+        Assert.All(Sharpicorn.Configuration.SettingsRegistry.All.SelectMany(s => s.Flags), f => Assert.Contains(f, help, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Sharpicorn.Cli;
+using Sharpicorn.Configuration;
+
+namespace Sharpicorn.Tests.Cli;
+
+/// <summary>The config file (as the JSON its script prints), GUNICORN_CMD_ARGS and the command line together, without running Python.</summary>
+public sealed class ConfigSourcesTests
+{
+    private const string File = "conf.py";
+
+    private static ServerSettings Parse(string configJson, string[] args, Dictionary<string, string>? env = null) =>
+        CommandLine.Parse(
+            ["-c", File, .. args],
+            k => env is not null && env.TryGetValue(k, out string? v) ? v : null,
+            (path, _) =>
+            {
+                using JsonDocument doc = JsonDocument.Parse(configJson);
+                return ConfigFile.Read(path, doc.RootElement);
+            });
+
+    private static string Error(string configJson, params string[] args) => Assert.Throws<UsageException>(() => Parse(configJson, args)).Message;
+
+    [Fact]
+    public void Parse_RefusedSettingsAtGunicornsDefaults_Start()
+    {
+        ServerSettings s = Parse("""{"spew": false, "logconfig_dict": {}, "sendfile": null, "tmp_upload_dir": null, "capture_output": false, "keyfile": null, "proxy_protocol": "off", "reload_engine": "auto"}""", ["app"]);
+        Assert.Equal("app", s.AppModule);
+        Assert.Empty(s.Warnings);
+    }
+
+    [Theory]
+    [InlineData("""{"spew": true}""", "conf.py: setting 'spew' is not supported by sharpicorn. The server is not Python, so there are no server lines to trace. Remove it to start sharpicorn.")]
+    [InlineData("""{"logconfig_dict": {"version": 1}}""", "conf.py: setting 'logconfig_dict' is not supported by sharpicorn. Logging configuration dictionaries are not supported; sharpicorn writes")]
+    [InlineData("""{"certfile": "c.pem"}""", "conf.py: setting 'certfile' is not supported by sharpicorn yet. TLS is not supported yet. Remove it to start sharpicorn. Terminate TLS in a proxy")]
+    [InlineData("""{"post_fork": {"__callable__": "post_fork"}}""", "conf.py: server hook 'post_fork' is not supported by sharpicorn yet. The workers call no Python hooks. Remove it to start sharpicorn.")]
+    [InlineData("""{"on_dirty_starting": {"__callable__": "on_dirty_starting"}}""", "conf.py: server hook 'on_dirty_starting' is not supported by sharpicorn. Dirty arbiters are not implemented")]
+    [InlineData("""{"worker_class": {"__class__": "gevent.GeventWorker"}}""", "conf.py: invalid value for worker_class: 'gevent.GeventWorker' is not supported")]
+    [InlineData("""{"threads": 0}""", "conf.py: invalid value for threads: must be at least 1, not 0")]
+    public void Parse_NonDefaultRefusedOrInvalidValue_RefusedWithReason(string json, string message)
+    {
+        Assert.StartsWith(message, Error(json, "app"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_WarnedSettingInFile_WarningNamesTheFile()
+    {
+        Assert.Equal("conf.py: sendfile = False has no effect: wsgi.file_wrapper files are always sent straight from their file descriptor", Assert.Single(Parse("""{"sendfile": false}""", ["app"]).Warnings));
+    }
+
+    [Fact]
+    public void Parse_WsgiAppAndPositional_CommandLineWins()
+    {
+        Assert.Equal("cli:app", Parse("""{"wsgi_app": "conf:app"}""", ["cli:app"]).AppModule);
+        Assert.Equal("conf:app", Parse("""{"wsgi_app": "conf:app"}""", []).AppModule);
+    }
+
+    [Fact]
+    public void Parse_Precedence_FileThenEnvironmentThenCommandLine()
+    {
+        const string Json = """{"threads": 2, "workers": 5, "keepalive": 7, "bind": ["f:1", "f:2"]}""";
+        var env = new Dictionary<string, string> { ["GUNICORN_CMD_ARGS"] = "--threads 3 --workers 6" };
+        ServerSettings s = Parse(Json, ["--threads", "4", "app"], env);
+        Assert.Equal(4, s.Threads);
+        Assert.Equal(6, s.Workers);
+        Assert.Equal(7, s.KeepAlive);
+        Assert.Equal(["f:1", "f:2"], s.Bind);
+        // A list given on a higher source replaces the file's, as gunicorn's cfg.set does.
+        Assert.Equal(["c:1"], Parse(Json, ["-b", "c:1", "app"]).Bind);
+    }
+
+    [Fact]
+    public void Parse_ClassValues_ReadAsTheirPath()
+    {
+        Assert.Equal("sync", Parse("""{"worker_class": {"__class__": "gunicorn.workers.sync.SyncWorker"}}""", ["app"]).WorkerClass);
+    }
+
+    [Fact]
+    public void Parse_UnknownNamesAndSharpicornSettings_IgnoredAndApplied()
+    {
+        ServerSettings s = Parse("""{"multiprocessing": "module", "helper": {"__callable__": "helper"}, "boot_timeout": 5, "secure_scheme_headers": {"X-PROTO": "https"}}""", ["app"]);
+        Assert.Equal(5, s.BootTimeout);
+        Assert.Equal("https", Assert.Single(s.SecureSchemeHeaders).Value);
+    }
+
+    [Fact]
+    public void Parse_ConfigNamedInGunicornCmdArgs_Read()
+    {
+        string? seen = null;
+        CommandLine.Parse(
+            ["app"],
+            k => k == "GUNICORN_CMD_ARGS" ? "-c from-env.py" : null,
+            (path, _) =>
+            {
+                seen = path;
+                return [];
+            });
+        Assert.Equal("from-env.py", seen);
+    }
+}
