@@ -11,6 +11,7 @@ internal static unsafe class NativeMethod
 {
     public const int METH_VARARGS = 0x1;
     public const int METH_KEYWORDS = 0x2;
+    public const int METH_NOARGS = 0x4;
     public const int METH_O = 0x8;
     public const int METH_FASTCALL = 0x80;
 

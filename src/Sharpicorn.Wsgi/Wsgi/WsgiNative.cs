@@ -32,13 +32,17 @@ internal static unsafe class WsgiNative
         WriteDef = NativeMethod.Define("write", (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint>)&Write, NativeMethod.METH_O);
         nint recvDef = NativeMethod.Define("_recv", (nint)(delegate* unmanaged[Cdecl]<nint, nint*, nint, nint>)&Recv, NativeMethod.METH_FASTCALL);
         nint errorsDef = NativeMethod.Define("_errors_write", (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint>)&ErrorsWrite, NativeMethod.METH_O);
+        nint statsDef = NativeMethod.Define("runtime_stats", (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint>)&RuntimeStats, NativeMethod.METH_NOARGS);
         using var recv = new OwnedRef(CPython.PyCFunction_NewEx(recvDef, 0, 0)).OrThrow();
         using var errors = new OwnedRef(CPython.PyCFunction_NewEx(errorsDef, 0, 0)).OrThrow();
+        using var stats = new OwnedRef(CPython.PyCFunction_NewEx(statsDef, 0, 0)).OrThrow();
         fixed (byte* r = "_recv"u8)
         fixed (byte* e = "_errors_write"u8)
+        fixed (byte* st = "runtime_stats"u8)
         {
             CPython.PyDict_SetItemString(moduleDict, r, recv.Handle);
             CPython.PyDict_SetItemString(moduleDict, e, errors.Handle);
+            CPython.PyDict_SetItemString(moduleDict, st, stats.Handle);
         }
     }
 
@@ -156,5 +160,45 @@ internal static unsafe class WsgiNative
         ErrorLog?.Raw(s);
         CPython.Py_IncRef(CPython.Py_None);
         return CPython.Py_None;
+    }
+
+    /// <summary>
+    /// _sharpicorn_wsgi.runtime_stats(): the .NET side of the process's memory, so a test app can
+    /// tell a managed-heap plateau from a leak without reading RSS.
+    /// </summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint RuntimeStats(nint self, nint unused)
+    {
+        try
+        {
+            using var dict = new OwnedRef(CPython.PyDict_New()).OrThrow();
+            SetLong(dict.Handle, "managed_heap_bytes"u8, GC.GetTotalMemory(false));
+            SetLong(dict.Handle, "gc_heap_size_bytes"u8, GC.GetGCMemoryInfo().HeapSizeBytes);
+            SetLong(dict.Handle, "gc_count_gen0"u8, GC.CollectionCount(0));
+            return dict.Steal();
+        }
+        catch (Exception e)
+        {
+            if (CPython.PyErr_Occurred() == 0)
+            {
+                PyStr.SetError(CPython.PyExc_RuntimeError, "runtime_stats failed: " + e.Message);
+            }
+            return 0;
+        }
+    }
+
+    private static void SetLong(nint dict, ReadOnlySpan<byte> keyNulTerminated, long value)
+    {
+        using var v = new OwnedRef(CPython.PyLong_FromLongLong(value)).OrThrow();
+        Span<byte> key = stackalloc byte[keyNulTerminated.Length + 1];
+        keyNulTerminated.CopyTo(key);
+        key[^1] = 0;
+        fixed (byte* k = key)
+        {
+            if (CPython.PyDict_SetItemString(dict, k, v.Handle) != 0)
+            {
+                PythonException.ThrowPending();
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ internal static class WsgiSupport
 
         _recv = None          # native: _recv(slot, n) -> bytes, b"" at the end of the body
         _errors_write = None  # native: writes a str to the error log
+        runtime_stats = None  # native: {"managed_heap_bytes", "gc_heap_size_bytes", "gc_count_gen0"}
 
 
         class AppImportError(Exception):

@@ -1,0 +1,74 @@
+# The app the in-process WSGI tests drive. PATH_INFO picks the behaviour; the response says
+# exactly what the app saw, so the C# side can compare bytes.
+import sys
+
+import _sharpicorn_wsgi
+
+
+def _sizes(parts):
+    return ",".join(str(len(p)) for p in parts).encode("latin-1")
+
+
+def _respond(start_response, body, extra=()):
+    start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                              ("Content-Length", str(len(body)))] + list(extra))
+    return [body]
+
+
+def app(environ, start_response):
+    path = environ["PATH_INFO"]
+    query = environ["QUERY_STRING"]
+    stream = environ["wsgi.input"]
+    if path == "/read":
+        n = int(query)
+        parts = []
+        while True:
+            part = stream.read(n)
+            if not part:
+                break
+            parts.append(part)
+        return _respond(start_response, b"".join(parts), [("X-Sizes", _sizes(parts).decode())])
+    if path == "/read-all":
+        data = stream.read()
+        return _respond(start_response, data, [("X-Sizes", str(len(data)))])
+    if path == "/readline":
+        n = int(query)
+        parts = []
+        while True:
+            line = stream.readline(n)
+            if not line:
+                break
+            parts.append(line)
+        return _respond(start_response, b"".join(parts), [("X-Sizes", _sizes(parts).decode())])
+    if path == "/iterate":
+        parts = list(stream)
+        return _respond(start_response, b"".join(parts), [("X-Sizes", _sizes(parts).decode())])
+    if path == "/errors":
+        environ["wsgi.errors"].write("a line for the error log\n")
+        return _respond(start_response, b"still serving")
+    if path == "/stats":
+        stats = _sharpicorn_wsgi.runtime_stats()
+        body = ",".join("%s=%d" % (k, stats[k]) for k in sorted(stats)).encode()
+        return _respond(start_response, body)
+    if path == "/chunks":
+        # No Content-Length: the server decides the framing.
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter([b"one", b"", b"two"])
+    if path == "/write":
+        write = start_response("201 Created", [("Content-Length", "10")])
+        write(b"hello")
+        return [b"world", b"ignored beyond the declared length"]
+    if path == "/fail-before":
+        raise ValueError("boom before start_response")
+    if path == "/fail-after":
+        start_response("200 OK", [])
+
+        def gen():
+            yield b"partial"
+            raise ValueError("boom mid-body")
+        return gen()
+    if path == "/status":
+        status = query.replace("+", " ")
+        start_response(status, [("X-App", "yes")])
+        return [b"body"]
+    return _respond(start_response, b"unknown " + path.encode("latin-1"))
