@@ -43,7 +43,7 @@ public sealed class WsgiFixture : IDisposable
     {
         Pool.Dispatch(request.Request);
         Task completion = request.Request.Completion.Task;
-        Assert.True(completion.Wait(RequestLimit) || completion.IsCompleted, "the request did not complete");
+        Assert.True(((IAsyncResult)completion).AsyncWaitHandle.WaitOne(RequestLimit), "the request did not complete");
         return completion.IsCompletedSuccessfully;
     }
 
