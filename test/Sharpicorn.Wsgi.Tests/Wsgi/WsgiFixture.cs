@@ -22,14 +22,25 @@ public sealed class WsgiFixture : IDisposable
         WsgiApp app;
         using (GilScope.Acquire())
         {
-            WsgiKeys.Create();
-            app = WsgiApp.Load("inproc_app:app");
+            app = WsgiApp.Load("inproc_app:app", WriteErrors);
         }
-        WsgiNative.ErrorLog = Log;
-        PythonWorker.Settings = new WorkerSettings { ErrorLog = Log, ServerSoftware = "sharpicorn/test" };
-        Pool = new PythonWorkerPool(app, 1);
-        WsgiNative.Register(Pool.Workers);
+        Pool = new PythonWorkerPool(app, new WorkerSettings { ErrorLog = Log, ServerSoftware = "sharpicorn/test" });
         Pool.Start();
+    }
+
+    /// <summary>Where wsgi.errors text goes: the error log unless a test swaps in another writer.</summary>
+    internal Action<string>? ErrorsWriter { get; set; }
+
+    private void WriteErrors(string text)
+    {
+        if (ErrorsWriter is { } writer)
+        {
+            writer(text);
+        }
+        else
+        {
+            Log.Raw(text);
+        }
     }
 
     public string LogPath { get; }

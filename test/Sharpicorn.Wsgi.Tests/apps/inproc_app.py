@@ -4,6 +4,8 @@ import sys
 
 import _sharpicorn_wsgi
 
+_kept = []
+
 
 def _sizes(parts):
     return ",".join(str(len(p)) for p in parts).encode("latin-1")
@@ -46,6 +48,20 @@ def app(environ, start_response):
     if path == "/errors":
         environ["wsgi.errors"].write("a line for the error log\n")
         return _respond(start_response, b"still serving")
+    if path == "/keep":
+        # Keeps this request's start_response, write and wsgi.input for /stale to misuse.
+        _kept[:] = [start_response, start_response("200 OK", []), stream]
+        return [b"kept"]
+    if path == "/stale":
+        old_start, old_write, old_input = _kept
+        seen = []
+        for call in (lambda: old_start("200 OK", []), lambda: old_write(b"x"), lambda: old_input.read(1)):
+            try:
+                call()
+                seen.append("accepted")
+            except Exception as e:
+                seen.append("%s: %s" % (type(e).__name__, e))
+        return _respond(start_response, "\n".join(seen).encode())
     if path == "/stats":
         stats = _sharpicorn_wsgi.runtime_stats()
         body = ",".join("%s=%d" % (k, stats[k]) for k in sorted(stats)).encode()
