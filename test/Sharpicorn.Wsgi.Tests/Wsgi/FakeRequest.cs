@@ -18,6 +18,11 @@ internal sealed class FakeRequest
     private readonly PipeWriter _writer;
 
     public FakeRequest(string method, string target, IReadOnlyList<byte[]> bodyChunks, bool asyncReads = false, params (string Name, string Value)[] headers)
+        : this(method, target, bodyChunks, asyncReads, FlushMode.Immediate, headers)
+    {
+    }
+
+    public FakeRequest(string method, string target, IReadOnlyList<byte[]> bodyChunks, bool asyncReads, FlushMode flushMode, params (string Name, string Value)[] headers)
     {
         Body = new ScriptedBodyReader(bodyChunks, asyncReads);
         var request = new HttpRequestFeature
@@ -37,7 +42,7 @@ internal sealed class FakeRequest
         Features.Set<IHttpRequestFeature>(request);
         Features.Set<IHttpResponseFeature>(Response);
         _writer = PipeWriter.Create(_written, new StreamPipeWriterOptions(leaveOpen: true));
-        Features.Set<IHttpResponseBodyFeature>(new CapturedBody(_writer));
+        Features.Set<IHttpResponseBodyFeature>(new CapturedBody(flushMode == FlushMode.Immediate ? _writer : new ScriptedFlushWriter(_writer, flushMode)));
         Features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
         {
             LocalIpAddress = IPAddress.Loopback,
@@ -82,6 +87,42 @@ internal sealed class FakeRequest
         }
         sb.Append('\n').Append(Encoding.Latin1.GetString(BodyBytes));
         return sb.ToString();
+    }
+
+    /// <summary>How the response writer's flushes complete.</summary>
+    internal enum FlushMode
+    {
+        /// <summary>At once, as when the client keeps up.</summary>
+        Immediate,
+
+        /// <summary>Later, on the thread pool, as when the client has not drained yet.</summary>
+        Later,
+
+        /// <summary>Completed: the client is gone.</summary>
+        ClientGone,
+    }
+
+    /// <summary>A writer whose flushes complete as the test says, over the capturing writer.</summary>
+    private sealed class ScriptedFlushWriter(PipeWriter inner, FlushMode mode) : PipeWriter
+    {
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            if (mode == FlushMode.ClientGone)
+            {
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+            }
+            return new ValueTask<FlushResult>(Task.Run(async () => await inner.FlushAsync(cancellationToken), cancellationToken));
+        }
     }
 
     private sealed class BodyPipe(PipeReader reader) : IRequestBodyPipeFeature

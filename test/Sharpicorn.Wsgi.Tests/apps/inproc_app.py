@@ -17,6 +17,26 @@ def _respond(start_response, body, extra=()):
     return [body]
 
 
+PATTERN = bytes(range(32, 127)) * 8
+_closed = []
+
+
+class _pieces:
+    # An iterable with close(), to see that the server calls it whatever happened.
+    def __init__(self, sizes):
+        self._sizes = sizes
+        _closed.clear()
+
+    def __iter__(self):
+        at = 0
+        for n in self._sizes:
+            yield PATTERN[at:at + n]
+            at += n
+
+    def close(self):
+        _closed.append(True)
+
+
 def app(environ, start_response):
     path = environ["PATH_INFO"]
     query = environ["QUERY_STRING"]
@@ -62,6 +82,13 @@ def app(environ, start_response):
             except Exception as e:
                 seen.append("%s: %s" % (type(e).__name__, e))
         return _respond(start_response, "\n".join(seen).encode())
+    if path == "/gen":
+        # Yields the pattern in pieces of the given sizes, with no Content-Length.
+        sizes = [int(n) for n in query.split(",") if n]
+        start_response("200 OK", [])
+        return _pieces(sizes)
+    if path == "/closed":
+        return _respond(start_response, repr(_closed).encode())
     if path == "/stats":
         stats = _sharpicorn_wsgi.runtime_stats()
         body = ",".join("%s=%d" % (k, stats[k]) for k in sorted(stats)).encode()
