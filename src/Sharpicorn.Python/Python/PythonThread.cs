@@ -36,22 +36,28 @@ internal sealed class PythonThread
         return new DetachScope(this);
     }
 
-    /// <summary>Releases the GIL with no scope: for a thread that parks between requests (see the design notes).</summary>
-    public void Release()
+    /// <summary>Releases the GIL for good: this thread is done with Python (a test thread that ends).</summary>
+    public void Leave() => Release();
+
+    private void Release()
     {
         _saved = Native.CPython.PyEval_SaveThread();
         HoldsGil = false;
     }
 
-    public void Reacquire()
+    private void Reacquire()
     {
         Native.CPython.PyEval_RestoreThread(_saved);
         HoldsGil = true;
     }
 
     /// <summary>The GIL released for one blocking wait. A ref struct, so it cannot outlive the frame or cross an await.</summary>
-    internal readonly ref struct DetachScope(PythonThread thread)
+    internal readonly ref struct DetachScope
     {
-        public void Dispose() => thread.Reacquire();
+        private readonly PythonThread _thread;
+
+        internal DetachScope(PythonThread thread) => _thread = thread;
+
+        public void Dispose() => _thread.Reacquire();
     }
 }

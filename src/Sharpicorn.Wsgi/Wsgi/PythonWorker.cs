@@ -4,9 +4,10 @@
 // about that much; .NET's default of 1.5 MiB is not enough, EMBEDDING-NOTES) and one Python
 // thread state for its whole life. Its loop:
 //
-//     take a request (GIL released, parked on its own event if there is none)
-//     reacquire the GIL -> build environ, call the app, drive the response -> release the GIL
-//     write the access log line and complete the request (GIL released)
+//     GIL held    -> build environ, call the app, drive the response
+//     using (_python.Detach())
+//         write the access log line and complete the request
+//         take the next request (parked on its own event if there is none)
 //
 // Inside a request the GIL is released only inside `using (_python.Detach())` scopes, around
 // every wait: a body read that has no bytes yet (RequestBodyReader), a response start or a
@@ -105,20 +106,25 @@ internal sealed class PythonWorker : IPyFunctionTarget
         _python.Attach();
         ThreadIdent = CPython.PyThread_get_thread_ident();
         CreateThreadObjects();
-        _python.Release();
-        Ready.Set();
+        WsgiRequest? finished = null;
         while (true)
         {
-            WsgiRequest? request = _pool.TakeOrPark(this);
-            if (request is null)
+            WsgiRequest request;
+            // One GIL release per request, spanning the end of the last one and the wait for
+            // the next: as many GIL handoffs as a bare loop would make.
+            using (_python.Detach())
             {
-                _wake.Wait();
-                _wake.Reset();
-                request = _handed!;
-                _handed = null;
+                if (finished is null)
+                {
+                    Ready.Set();
+                }
+                else
+                {
+                    Complete(finished);
+                }
+                request = Take();
             }
             Current = request;
-            _python.Reacquire();
             try
             {
                 Execute(request);
@@ -126,10 +132,23 @@ internal sealed class PythonWorker : IPyFunctionTarget
             finally
             {
                 Current = null;
-                _python.Release();
             }
-            Complete(request);
+            finished = request;
         }
+    }
+
+    /// <summary>Queued work, or the request handed over after parking (GIL released).</summary>
+    private WsgiRequest Take()
+    {
+        WsgiRequest? request = _pool.TakeOrPark(this);
+        if (request is null)
+        {
+            _wake.Wait();
+            _wake.Reset();
+            request = _handed!;
+            _handed = null;
+        }
+        return request;
     }
 
     private void CreateThreadObjects()

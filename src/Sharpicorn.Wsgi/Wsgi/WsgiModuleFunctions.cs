@@ -52,8 +52,9 @@ internal sealed class WsgiModuleFunctions(Action<string> errorsWrite) : IPyFunct
                 PyStr.SetError(CPython.PyExc_TypeError, "_recv(slot, size)");
                 return default;
             }
+            bool resolved = PyTarget.TryResolve(args[0], out IPyFunctionTarget? target, out long sequence);
             long size = CPython.PyLong_AsLongLong(args[1]);
-            if (!PyTarget.TryResolve(args[0], out IPyFunctionTarget? target, out long sequence) || target is not PythonWorker worker || size <= 0)
+            if (!resolved || target is not PythonWorker worker || size <= 0)
             {
                 if (!CPython.PyErr_Occurred().IsNull)
                 {

@@ -48,14 +48,14 @@ internal sealed class WsgiRequest
 
     private int _timeout;
 
-    /// <summary>--request-timeout fired: the thread was interrupted and the client gets a 504.</summary>
+    /// <summary>--request-timeout fired: the thread was interrupted and the client gets a 504 (a view of <see cref="Timeout"/>).</summary>
     public bool TimedOut
     {
         get => Timeout >= TimeoutStage.Interrupted;
         set => Timeout = value ? (TimeoutStage)Math.Max((int)Timeout, (int)TimeoutStage.Interrupted) : TimeoutStage.None;
     }
 
-    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced.</summary>
+    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced (a view of <see cref="Timeout"/>).</summary>
     public bool RetireRequested
     {
         get => Timeout >= TimeoutStage.RetireRequested;
