@@ -1,7 +1,7 @@
 namespace Sharpicorn.Wsgi;
 
 /// <summary>How the body is delimited on the wire (Kestrel writes the framing; the head decides which).</summary>
-internal enum ResponseFraming
+internal enum ResponseFraming : byte
 {
     /// <summary>No body at all: HEAD, 1xx, 204, 304.</summary>
     NoBody,

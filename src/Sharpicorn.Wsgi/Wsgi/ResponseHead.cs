@@ -18,7 +18,10 @@ internal readonly record struct ResponseHead
     public string? ReasonPhrase { get; init; }
 
     /// <summary>The Content-Length header to send, or null for none.</summary>
-    public long? ContentLength { get; init; }
+    public long? ContentLength => SendContentLength ? BodyLimit : null;
+
+    /// <summary>Whether <see cref="BodyLimit"/> goes out as the Content-Length header (kept as a flag so the head stays small).</summary>
+    public bool SendContentLength { get; init; }
 
     /// <summary>The most body bytes that will be written: the app's declared length (gunicorn never sends more), or null.</summary>
     public long? BodyLimit { get; init; }
@@ -56,7 +59,7 @@ internal readonly record struct ResponseHead
         {
             StatusCode = status,
             ReasonPhrase = app.ReasonPhrase != ReasonPhrases.GetReasonPhrase(status) ? app.ReasonPhrase : null,
-            ContentLength = contentLength,
+            SendContentLength = contentLength is not null,
             BodyLimit = app.ContentLength,
             BodyAllowed = bodyAllowed,
             ConnectionClose = app.ConnectionClose || draining,
@@ -70,7 +73,7 @@ internal readonly record struct ResponseHead
     {
         StatusCode = status,
         ReasonPhrase = reason,
-        ContentLength = length,
+        SendContentLength = true,
         BodyLimit = length,
         BodyAllowed = false,
         ConnectionClose = true,

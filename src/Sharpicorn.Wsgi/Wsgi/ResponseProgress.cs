@@ -1,7 +1,7 @@
 namespace Sharpicorn.Wsgi;
 
 /// <summary>How far a response has got; it only moves forward.</summary>
-internal enum ResponseProgress
+internal enum ResponseProgress : byte
 {
     /// <summary>start_response has not been called.</summary>
     NotStarted,

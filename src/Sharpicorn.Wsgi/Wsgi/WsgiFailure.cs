@@ -5,7 +5,7 @@ namespace Sharpicorn.Wsgi;
 /// ForwarderError: one value per failure point instead of a flag per symptom). Set only by the
 /// request's Python thread. Any value but <see cref="None"/> means nothing more is written.
 /// </summary>
-internal enum WsgiFailure
+internal enum WsgiFailure : byte
 {
     /// <summary>No failure: the response is the app's own, so far.</summary>
     None,
