@@ -1,3 +1,10 @@
+// Design notes
+// ------------
+// Runs on a request's Python thread with the GIL held. The file's fd, offset and length come
+// from the support module's _file_span (GIL held); each block is then read with pread straight
+// into a buffer Kestrel's PipeWriter lends, inside `using (thread.Detach())`, and flushed by the
+// ResponseWriter (which detaches again if the client has not drained). No Python object is
+// made per block, and the GIL is never held across a disk read.
 using System.IO.Pipelines;
 using Microsoft.Win32.SafeHandles;
 using Sharpicorn.Python;
