@@ -11,9 +11,9 @@ internal readonly ref struct GilScope : IDisposable
 {
     private readonly int _state;
 
-    private unsafe GilScope(int state) => _state = state;
+    private GilScope(int state) => _state = state;
 
-    public static unsafe GilScope Acquire() => new(CPython.PyGILState_Ensure());
+    public static GilScope Acquire() => new(CPython.PyGILState_Ensure());
 
-    public unsafe void Dispose() => CPython.PyGILState_Release(_state);
+    public void Dispose() => CPython.PyGILState_Release(_state);
 }

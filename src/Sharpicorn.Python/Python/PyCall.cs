@@ -4,32 +4,25 @@ using Sharpicorn.Python.References;
 namespace Sharpicorn.Python;
 
 /// <summary>Calls with positional arguments (GIL held): vectorcall where the interpreter exports it (3.9+), a tuple otherwise.</summary>
-internal static unsafe class PyCall
+internal static class PyCall
 {
     /// <summary>callable(arg) as a new reference; null with the Python error set if it raised.</summary>
-    public static OwnedRef One(nint callable, nint arg) => Call(callable, &arg, 1);
+    public static OwnedRef One(nint callable, nint arg) => Call(callable, [arg]);
 
     /// <summary>callable(a, b) as a new reference; null with the Python error set if it raised.</summary>
-    public static OwnedRef Two(nint callable, nint a, nint b)
-    {
-        nint* argv = stackalloc nint[2];
-        argv[0] = a;
-        argv[1] = b;
-        return Call(callable, argv, 2);
-    }
+    public static OwnedRef Two(nint callable, nint a, nint b) => Call(callable, [a, b]);
 
-    private static OwnedRef Call(nint callable, nint* argv, int count)
+    private static OwnedRef Call(nint callable, scoped ReadOnlySpan<nint> argv)
     {
-        if (CPython.PyObject_Vectorcall != null)
+        if (CPython.HasVectorcall)
         {
-            return new OwnedRef(CPython.PyObject_Vectorcall(callable, argv, (nuint)count, 0));
+            return CPython.PyObject_Vectorcall(callable, argv);
         }
-        using var args = new OwnedRef(CPython.PyTuple_New(count)).OrThrow();
-        for (int i = 0; i < count; i++)
+        using OwnedRef args = CPython.PyTuple_New(argv.Length).OrThrow();
+        for (int i = 0; i < argv.Length; i++)
         {
-            CPython.Py_IncRef(argv[i]);
-            CPython.PyTuple_SetItem(args.Handle, i, argv[i]);
+            CPython.PyTuple_SetItem(args.Handle, i, new BorrowedRef(argv[i]).NewOwned().Steal());
         }
-        return new OwnedRef(CPython.PyObject_Call(callable, args.Handle, 0));
+        return CPython.PyObject_Call(callable, args.Handle, 0);
     }
 }

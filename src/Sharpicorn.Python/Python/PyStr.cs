@@ -5,27 +5,18 @@ using Sharpicorn.Python.References;
 namespace Sharpicorn.Python;
 
 /// <summary>Conversions between Python str/bytes and .NET strings. GIL held for all.</summary>
-internal static unsafe class PyStr
+internal static class PyStr
 {
     public static OwnedRef FromString(string s)
     {
         int max = Encoding.UTF8.GetMaxByteCount(s.Length);
         Span<byte> buf = max <= 512 ? stackalloc byte[max] : new byte[max];
         int n = Encoding.UTF8.GetBytes(s, buf);
-        fixed (byte* p = buf)
-        {
-            return new OwnedRef(CPython.PyUnicode_FromStringAndSize(p, n)).OrThrow();
-        }
+        return CPython.PyUnicode_FromStringAndSize(buf[..n]).OrThrow();
     }
 
     /// <summary>A native string built from raw bytes the way PEP 3333 wants: each byte one latin-1 code point.</summary>
-    public static OwnedRef FromLatin1(ReadOnlySpan<byte> bytes)
-    {
-        fixed (byte* p = bytes)
-        {
-            return new OwnedRef(CPython.PyUnicode_DecodeLatin1(p, bytes.Length, null)).OrThrow();
-        }
-    }
+    public static OwnedRef FromLatin1(scoped ReadOnlySpan<byte> bytes) => CPython.PyUnicode_DecodeLatin1(bytes).OrThrow();
 
     public static OwnedRef FromLatin1(string s)
     {
@@ -38,31 +29,23 @@ internal static unsafe class PyStr
         return FromLatin1(buf);
     }
 
-    public static OwnedRef Intern(ReadOnlySpan<byte> utf8NulTerminated)
-    {
-        fixed (byte* p = utf8NulTerminated)
-        {
-            return new OwnedRef(CPython.PyUnicode_InternFromString(p)).OrThrow();
-        }
-    }
+    public static OwnedRef Intern(scoped ReadOnlySpan<byte> utf8) => CPython.PyUnicode_InternFromString(utf8).OrThrow();
 
     /// <summary>The UTF-8 text of a str, or null with the error cleared if it is not one.</summary>
     public static string? ToStringOrNull(nint str)
     {
-        nint size;
-        byte* p = CPython.PyUnicode_AsUTF8AndSize(str, &size);
-        if (p == null)
+        if (!CPython.PyUnicode_AsUTF8AndSize(str, out ReadOnlySpan<byte> utf8))
         {
             CPython.PyErr_Clear();
             return null;
         }
-        return Encoding.UTF8.GetString(p, (int)size);
+        return Encoding.UTF8.GetString(utf8);
     }
 
     /// <summary>str(obj), never throwing.</summary>
     public static string ToStringOrEmpty(nint obj)
     {
-        using var s = new OwnedRef(CPython.PyObject_Str(obj));
+        using OwnedRef s = CPython.PyObject_Str(obj);
         if (s.IsNull)
         {
             CPython.PyErr_Clear();
@@ -81,33 +64,28 @@ internal static unsafe class PyStr
         {
             return null;
         }
-        nint size;
-        byte* p = CPython.PyUnicode_AsUTF8AndSize(str, &size);
-        if (p == null)
+        if (!CPython.PyUnicode_AsUTF8AndSize(str, out ReadOnlySpan<byte> span))
         {
             CPython.PyErr_Clear();
             return null;
         }
-        var span = new ReadOnlySpan<byte>(p, (int)size);
         if (!System.Text.Unicode.Utf8.IsValid(span) || span.ContainsAnyInRange((byte)0x80, (byte)0xFF))
         {
-            using var latin1 = new OwnedRef(CPython.PyUnicode_AsLatin1String(str));
+            using OwnedRef latin1 = CPython.PyUnicode_AsLatin1String(str);
             if (latin1.IsNull)
             {
                 CPython.PyErr_Clear();
                 return null;
             }
-            byte* b;
-            nint blen;
-            CPython.PyBytes_AsStringAndSize(latin1.Handle, &b, &blen);
-            return Encoding.Latin1.GetString(b, (int)blen);
+            CPython.PyBytes_AsStringAndSize(latin1.Handle, out ReadOnlySpan<byte> b);
+            return Encoding.Latin1.GetString(b);
         }
         return Encoding.ASCII.GetString(span);
     }
 
     public static string? AttrString(nint obj, string name)
     {
-        using var attr = GetAttr(obj, name);
+        using OwnedRef attr = GetAttr(obj, name);
         if (attr.IsNull)
         {
             CPython.PyErr_Clear();
@@ -118,31 +96,18 @@ internal static unsafe class PyStr
 
     public static OwnedRef GetAttr(nint obj, string name)
     {
-        Span<byte> buf = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length) + 1];
+        Span<byte> buf = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length)];
         int n = Encoding.UTF8.GetBytes(name, buf);
-        buf[n] = 0;
-        fixed (byte* p = buf)
-        {
-            return new OwnedRef(CPython.PyObject_GetAttrString(obj, p));
-        }
+        return CPython.PyObject_GetAttrString(obj, buf[..n]);
     }
 
-    public static OwnedRef Bytes(ReadOnlySpan<byte> data)
-    {
-        fixed (byte* p = data)
-        {
-            return new OwnedRef(CPython.PyBytes_FromStringAndSize(p, data.Length)).OrThrow();
-        }
-    }
+    public static OwnedRef Bytes(scoped ReadOnlySpan<byte> data) => CPython.PyBytes_FromStringAndSize(data).OrThrow();
 
     public static void SetError(nint excType, string message)
     {
-        Span<byte> buf = new byte[Encoding.UTF8.GetMaxByteCount(message.Length) + 1];
+        int max = Encoding.UTF8.GetMaxByteCount(message.Length);
+        Span<byte> buf = max <= 512 ? stackalloc byte[max] : new byte[max];
         int n = Encoding.UTF8.GetBytes(message, buf);
-        buf[n] = 0;
-        fixed (byte* p = buf)
-        {
-            CPython.PyErr_SetString(excType, p);
-        }
+        CPython.PyErr_SetString(excType, buf[..n]);
     }
 }

@@ -44,69 +44,68 @@ internal sealed class PythonException : Exception
     public string Traceback { get; } = "";
 
     /// <summary>Takes the pending error (GIL held) and clears it.</summary>
-    public static unsafe PythonException FetchPending()
+    public static PythonException FetchPending()
     {
-        nint type, value, tb;
-        CPython.PyErr_Fetch(&type, &value, &tb);
-        if (type == 0)
+        CPython.PyErr_FetchNormalized(out OwnedRef typeRef, out OwnedRef valueRef, out OwnedRef tbRef);
+        using (typeRef)
+        using (valueRef)
+        using (tbRef)
         {
-            return new PythonException("SystemError", "error return without exception set", "SystemError: error return without exception set\n");
+            nint type = typeRef.Handle, value = valueRef.Handle, tb = tbRef.Handle;
+            if (type == 0)
+            {
+                return new PythonException("SystemError", "error return without exception set", "SystemError: error return without exception set\n");
+            }
+            if (tb != 0 && value != 0)
+            {
+                CPython.PyException_SetTraceback(value, tb);
+            }
+            string typeName = PyStr.AttrString(type, "__name__") ?? "Exception";
+            string message = value != 0 ? PyStr.ToStringOrEmpty(value) : "";
+            string traceback = FormatTraceback(type, value, tb) ?? $"{typeName}: {message}\n";
+            return new PythonException(typeName, message, traceback);
         }
-        CPython.PyErr_NormalizeException(&type, &value, &tb);
-        if (tb != 0 && value != 0)
-        {
-            CPython.PyException_SetTraceback(value, tb);
-        }
-        using var typeRef = new OwnedRef(type);
-        using var valueRef = new OwnedRef(value);
-        using var tbRef = new OwnedRef(tb);
-        string typeName = PyStr.AttrString(type, "__name__") ?? "Exception";
-        string message = value != 0 ? PyStr.ToStringOrEmpty(value) : "";
-        string traceback = FormatTraceback(type, value, tb) ?? $"{typeName}: {message}\n";
-        return new PythonException(typeName, message, traceback);
     }
 
     [DoesNotReturn]
     public static void ThrowPending() => throw FetchPending();
 
-    private static unsafe string? FormatTraceback(nint type, nint value, nint tb)
+    private static string? FormatTraceback(nint type, nint value, nint tb)
     {
-        fixed (byte* name = "traceback"u8)
-        fixed (byte* fn = "format_exception"u8)
+        using OwnedRef module = CPython.PyImport_ImportModule("traceback"u8);
+        if (module.IsNull)
         {
-            using var module = new OwnedRef(CPython.PyImport_ImportModule(name));
-            if (module.IsNull)
-            {
-                CPython.PyErr_Clear();
-                return null;
-            }
-            using var format = new OwnedRef(CPython.PyObject_GetAttrString(module.Handle, fn));
-            if (format.IsNull)
-            {
-                CPython.PyErr_Clear();
-                return null;
-            }
-            using var args = new OwnedRef(CPython.PyTuple_New(3));
-            nint none = CPython.Py_None;
-            foreach ((int i, nint o) in new[] { (0, type), (1, value), (2, tb) })
-            {
-                nint item = o != 0 ? o : none;
-                CPython.Py_IncRef(item);
-                CPython.PyTuple_SetItem(args.Handle, i, item);
-            }
-            using var lines = new OwnedRef(CPython.PyObject_Call(format.Handle, args.Handle, 0));
-            if (lines.IsNull)
-            {
-                CPython.PyErr_Clear();
-                return null;
-            }
-            var sb = new System.Text.StringBuilder();
-            nint n = CPython.PyList_Size(lines.Handle);
-            for (nint i = 0; i < n; i++)
-            {
-                sb.Append(PyStr.ToStringOrEmpty(CPython.PyList_GetItem(lines.Handle, i)));
-            }
-            return sb.ToString();
+            CPython.PyErr_Clear();
+            return null;
         }
+        using OwnedRef format = CPython.PyObject_GetAttrString(module.Handle, "format_exception"u8);
+        if (format.IsNull)
+        {
+            CPython.PyErr_Clear();
+            return null;
+        }
+        using OwnedRef args = CPython.PyTuple_New(3);
+        if (args.IsNull)
+        {
+            CPython.PyErr_Clear();
+            return null;
+        }
+        nint none = CPython.Py_None;
+        CPython.PyTuple_SetItem(args.Handle, 0, new BorrowedRef(type != 0 ? type : none).NewOwned().Steal());
+        CPython.PyTuple_SetItem(args.Handle, 1, new BorrowedRef(value != 0 ? value : none).NewOwned().Steal());
+        CPython.PyTuple_SetItem(args.Handle, 2, new BorrowedRef(tb != 0 ? tb : none).NewOwned().Steal());
+        using OwnedRef lines = CPython.PyObject_Call(format.Handle, args.Handle, 0);
+        if (lines.IsNull)
+        {
+            CPython.PyErr_Clear();
+            return null;
+        }
+        var sb = new System.Text.StringBuilder();
+        nint n = CPython.PyList_Size(lines.Handle);
+        for (nint i = 0; i < n; i++)
+        {
+            sb.Append(PyStr.ToStringOrEmpty(CPython.PyList_GetItem(lines.Handle, i).Handle));
+        }
+        return sb.ToString();
     }
 }

@@ -39,6 +39,8 @@ internal static class PythonRuntime
         _sys.argv = _cfg["argv"]
         """;
 
+    // Process-wide on purpose: CPython can be initialised once per process and is never
+    // finalized, so "is it up, and from which interpreter" is a fact about the process.
     private static bool s_initialized;
 
     public static InterpreterInfo? Info { get; private set; }
@@ -47,7 +49,7 @@ internal static class PythonRuntime
     /// Loads and starts the interpreter. <paramref name="frontPaths"/> go first on sys.path,
     /// in order (gunicorn's --pythonpath, then --chdir). Returns with the GIL released.
     /// </summary>
-    public static unsafe void Initialize(InterpreterInfo info, IReadOnlyList<string> frontPaths, IReadOnlyList<string> argv)
+    public static void Initialize(InterpreterInfo info, IReadOnlyList<string> frontPaths, IReadOnlyList<string> argv)
     {
         if (s_initialized)
         {
@@ -87,34 +89,20 @@ internal static class PythonRuntime
     }
 
     /// <summary>Runs module-level code in __main__ with some str globals bound first (GIL held).</summary>
-    public static unsafe void RunInMain(string code, params (string Name, string Value)[] globals)
+    public static void RunInMain(string code, params (string Name, string Value)[] globals)
     {
-        fixed (byte* mainName = "__main__"u8)
+        using OwnedRef main = CPython.PyImport_ImportModule("__main__"u8).OrThrow();
+        nint dict = CPython.PyModule_GetDict(main.Handle).Handle;
+        foreach ((string name, string value) in globals)
         {
-            using var main = new OwnedRef(CPython.PyImport_ImportModule(mainName)).OrThrow();
-            nint dict = CPython.PyModule_GetDict(main.Handle);
-            foreach ((string name, string value) in globals)
-            {
-                using var v = PyStr.FromString(value);
-                byte[] n = Encoding.UTF8.GetBytes(name + "\0");
-                fixed (byte* np = n)
-                {
-                    CPython.PyDict_SetItemString(dict, np, v.Handle);
-                }
-            }
-            using var result = Run(code, CPython.Py_file_input, dict, dict).OrThrow();
+            using OwnedRef v = PyStr.FromString(value);
+            CPython.PyDict_SetItemString(dict, Encoding.UTF8.GetBytes(name), v.Handle);
         }
+        using OwnedRef result = Run(code, CPython.Py_file_input, dict, dict).OrThrow();
     }
 
     /// <summary>Runs code with the given globals; a new reference, or null with the error set.</summary>
-    public static unsafe OwnedRef Run(string code, int start, nint globals, nint locals)
-    {
-        byte[] src = Encoding.UTF8.GetBytes(code + "\0");
-        fixed (byte* p = src)
-        {
-            return new OwnedRef(CPython.PyRun_StringFlags(p, start, globals, locals, 0));
-        }
-    }
+    public static OwnedRef Run(string code, int start, nint globals, nint locals) => CPython.PyRun_StringFlags(code, start, globals, locals);
 
     private static string BuildConfigJson(InterpreterInfo info, IReadOnlyList<string> front, IReadOnlyList<string> argv)
     {

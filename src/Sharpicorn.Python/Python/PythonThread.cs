@@ -2,16 +2,17 @@
 // ------------
 // A PythonThread is an OS thread that owns exactly one PyThreadState for its whole life
 // (Granian's blocking pool shape). The state is created once by PyGILState_Ensure on the
-// thread itself. From then on the GIL is dropped only around blocking waits:
+// thread itself. From then on the GIL is dropped only around blocking waits, always as a
+// scope so it cannot be left released by an exception:
 //
-//     Release()  -> PyEval_SaveThread, the state is parked in _saved
-//     ...block on a queue, a socket read or a flush...
-//     Reacquire() -> PyEval_RestoreThread(_saved)
+//     using (thread.Detach())   -> PyEval_SaveThread, the state is parked in _saved
+//     {
+//         ...block on a queue, a socket read or a flush...
+//     }                         -> PyEval_RestoreThread(_saved)
 //
 // Nothing that can block (locks other threads hold while waiting for the GIL, I/O) may run
-// between Reacquire and Release, or two threads can deadlock on the GIL.
-using Sharpicorn.Python.Native;
-
+// between a reacquire and the next release, or two threads can deadlock on the GIL. Inside a
+// Detach scope no Python object may be touched: only managed code and the OS.
 namespace Sharpicorn.Python;
 
 internal sealed class PythonThread
@@ -22,24 +23,41 @@ internal sealed class PythonThread
     public bool HoldsGil { get; private set; }
 
     /// <summary>Creates this OS thread's thread state and takes the GIL. Call on the thread itself.</summary>
-    public unsafe void Attach()
+    public void Attach()
     {
-        CPython.PyGILState_Ensure();
+        Native.CPython.PyGILState_Ensure();
         HoldsGil = true;
     }
 
-    public unsafe void Release()
+    /// <summary>Releases the GIL until the returned scope is disposed (GIL held on entry, held again on exit).</summary>
+    public DetachScope Detach()
     {
-        _saved = CPython.PyEval_SaveThread();
+        Release();
+        return new DetachScope(this);
+    }
+
+    /// <summary>Releases the GIL for good: this thread is done with Python (a test thread that ends).</summary>
+    public void Leave() => Release();
+
+    private void Release()
+    {
+        _saved = Native.CPython.PyEval_SaveThread();
         HoldsGil = false;
     }
 
-    public unsafe void Reacquire()
+    private void Reacquire()
     {
-        CPython.PyEval_RestoreThread(_saved);
+        Native.CPython.PyEval_RestoreThread(_saved);
         HoldsGil = true;
     }
 
-    /// <summary>The thread id Python knows this thread by (for PyThreadState_SetAsyncExc).</summary>
-    public ulong PythonThreadId { get; set; }
+    /// <summary>The GIL released for one blocking wait. A ref struct, so it cannot outlive the frame or cross an await.</summary>
+    internal readonly ref struct DetachScope
+    {
+        private readonly PythonThread _thread;
+
+        internal DetachScope(PythonThread thread) => _thread = thread;
+
+        public void Dispose() => _thread.Reacquire();
+    }
 }

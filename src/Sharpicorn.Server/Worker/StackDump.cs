@@ -27,12 +27,12 @@ internal static class StackDump
         WithGil(() => StackUnderGil(pool, thread)) ?? "  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)\n";
 
     /// <summary>Raises RequestTimeout inside <paramref name="thread"/> at its next bytecode. False if the GIL could not be had.</summary>
-    public static unsafe bool Interrupt(PythonWorkerPool pool, PythonWorker thread) =>
+    public static bool Interrupt(PythonWorkerPool pool, PythonWorker thread) =>
         WithGil(() => CPython.PyThreadState_SetAsyncExc(thread.ThreadIdent, pool.App.RequestTimeoutType) == 1 ? "ok" : null) is not null;
 
-    private static unsafe string StackUnderGil(PythonWorkerPool pool, PythonWorker thread)
+    private static string StackUnderGil(PythonWorkerPool pool, PythonWorker thread)
     {
-        using var ident = new OwnedRef(CPython.PyLong_FromLongLong((long)thread.ThreadIdent));
+        using OwnedRef ident = CPython.PyLong_FromLongLong((long)thread.ThreadIdent);
         using OwnedRef stack = PyCall.One(pool.App.StackOf, ident.Handle);
         if (stack.IsNull)
         {

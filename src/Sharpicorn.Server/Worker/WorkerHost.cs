@@ -166,8 +166,7 @@ internal static class WorkerHost
         {
             try
             {
-                WsgiKeys.Create();
-                app = WsgiApp.Load(settings.AppModule!);
+                app = WsgiApp.Load(settings.AppModule!, log.Raw);
             }
             catch (PythonException e)
             {
@@ -185,9 +184,8 @@ internal static class WorkerHost
             }
         }
 
-        WsgiNative.ErrorLog = log;
         int workers = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Workers), out int n) ? n : settings.Workers;
-        PythonWorker.Settings = new WorkerSettings
+        var workerSettings = new WorkerSettings
         {
             Threads = settings.Threads,
             Workers = workers,
@@ -197,8 +195,7 @@ internal static class WorkerHost
             AccessLog = access,
             KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
         };
-        var pool = new PythonWorkerPool(app, settings.Threads);
-        WsgiNative.Register(pool.Workers);
+        var pool = new PythonWorkerPool(app, workerSettings);
         pool.Start();
         return pool;
     }

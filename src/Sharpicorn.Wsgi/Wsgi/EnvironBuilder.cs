@@ -12,7 +12,7 @@ namespace Sharpicorn.Wsgi;
 /// (methods, protocols, header names) are cached per thread, with a bound so hostile clients
 /// cannot grow the cache.
 /// </summary>
-internal sealed unsafe class EnvironBuilder
+internal sealed class EnvironBuilder
 {
     /// <summary>Bound on cached header keys and values (an arbitrary guard, not a measured figure).</summary>
     private const int CacheLimit = 512;
@@ -24,42 +24,60 @@ internal sealed unsafe class EnvironBuilder
     private readonly string _scriptNameText;
 
     private readonly bool _keepUnderscores;
-    private readonly nint _urlSchemeKey;
+    private readonly WsgiKeys _keys;
     private readonly nint _https;
 
-    public EnvironBuilder(nint template, string scriptName, bool keepUnderscores)
+    /// <summary>Takes ownership of <paramref name="template"/> (GIL held).</summary>
+    public EnvironBuilder(OwnedRef template, WsgiKeys keys, string scriptName, bool keepUnderscores)
     {
         _keepUnderscores = keepUnderscores;
-        _urlSchemeKey = PyStr.FromLatin1("wsgi.url_scheme").Steal();
-        _https = PyStr.FromLatin1("https").Steal();
-        _template = template;
+        _keys = keys;
+        _https = PyStr.FromLatin1("https").IntoRaw();
+        _template = template.IntoRaw();
         _scriptNameText = scriptName;
-        _scriptName = PyStr.FromLatin1(scriptName).Steal();
+        _scriptName = PyStr.FromLatin1(scriptName).IntoRaw();
     }
 
+    /// <summary>A new environ for <paramref name="req"/> with <paramref name="input"/> as wsgi.input; on any failure nothing is left behind.</summary>
     public OwnedRef Build(WsgiRequest req, nint input)
     {
-        var environ = new OwnedRef(CPython.PyDict_Copy(_template)).OrThrow();
+        OwnedRef environ = CPython.PyDict_Copy(_template).OrThrow();
+        try
+        {
+            Fill(environ.Handle, req, input);
+        }
+        catch
+        {
+            // The half-built dict holds references to the template's values and the input
+            // stream; dropping it here is what releases them.
+            environ.Dispose();
+            throw;
+        }
+        return environ;
+    }
+
+    private void Fill(nint d, WsgiRequest req, nint input)
+    {
+        WsgiKeys keys = _keys;
         IHttpRequestFeature r = req.Request;
-        nint d = environ.Handle;
-        SetNew(d, WsgiKeys.RequestMethod, Cached(r.Method));
+        SetNew(d, keys.RequestMethod, Cached(r.Method));
         string raw = r.RawTarget;
         (string path, string query) = RequestTarget.Split(raw);
         if (_scriptNameText.Length > 0 && path.StartsWith(_scriptNameText, StringComparison.Ordinal))
         {
             path = path[_scriptNameText.Length..];
         }
-        CPython.PyDict_SetItem(d, WsgiKeys.ScriptName, _scriptName);
-        SetPath(d, path);
-        SetNew(d, WsgiKeys.QueryString, PyStr.FromLatin1(query));
-        SetNew(d, WsgiKeys.RawUri, PyStr.FromLatin1(raw));
-        SetNew(d, WsgiKeys.ServerProtocol, Cached(r.Protocol));
+        Set(d, keys.ScriptName, _scriptName);
+        SetPath(d, keys.PathInfo, path);
+        SetNew(d, keys.QueryString, PyStr.FromLatin1(query));
+        SetNew(d, keys.RawUri, PyStr.FromLatin1(raw));
+        SetNew(d, keys.ServerProtocol, Cached(r.Protocol));
 
         IHttpConnectionFeature c = req.Connection;
         if (c.LocalIpAddress is { } local)
         {
-            SetNew(d, WsgiKeys.ServerName, Cached(local.ToString()));
-            SetNew(d, WsgiKeys.ServerPort, Cached(c.LocalPort.ToString(CultureInfo.InvariantCulture)));
+            SetNew(d, keys.ServerName, Cached(local.ToString()));
+            SetNew(d, keys.ServerPort, Cached(c.LocalPort.ToString(CultureInfo.InvariantCulture)));
         }
         else
         {
@@ -67,17 +85,17 @@ internal sealed unsafe class EnvironBuilder
             string host = r.Headers.Host.ToString();
             int colon = host.LastIndexOf(':');
             bool hasPort = colon > host.LastIndexOf(']');
-            SetNew(d, WsgiKeys.ServerName, Cached(hasPort ? host[..colon] : host));
-            SetNew(d, WsgiKeys.ServerPort, Cached(hasPort ? host[(colon + 1)..] : (host.Length > 0 ? "80" : "")));
+            SetNew(d, keys.ServerName, Cached(hasPort ? host[..colon] : host));
+            SetNew(d, keys.ServerPort, Cached(hasPort ? host[(colon + 1)..] : (host.Length > 0 ? "80" : "")));
         }
         if (c.RemoteIpAddress is { } remote)
         {
-            SetNew(d, WsgiKeys.RemoteAddr, PyStr.FromLatin1(remote.ToString()));
-            SetNew(d, WsgiKeys.RemotePort, PyStr.FromLatin1(c.RemotePort.ToString(CultureInfo.InvariantCulture)));
+            SetNew(d, keys.RemoteAddr, PyStr.FromLatin1(remote.ToString()));
+            SetNew(d, keys.RemotePort, PyStr.FromLatin1(c.RemotePort.ToString(CultureInfo.InvariantCulture)));
         }
         else
         {
-            SetNew(d, WsgiKeys.RemoteAddr, Cached(""));
+            SetNew(d, keys.RemoteAddr, Cached(""));
         }
 
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in r.Headers)
@@ -88,35 +106,39 @@ internal sealed unsafe class EnvironBuilder
             {
                 continue;
             }
-            using OwnedRef key = string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) ? new BorrowedRef(WsgiKeys.ContentType).NewOwned()
-                : string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase) ? new BorrowedRef(WsgiKeys.ContentLength).NewOwned()
+            using OwnedRef key = string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) ? new BorrowedRef(keys.ContentType).NewOwned()
+                : string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase) ? new BorrowedRef(keys.ContentLength).NewOwned()
                 : HeaderKey(name);
             string value = h.Value.Count == 1 ? h.Value[0]! : string.Join(',', h.Value.ToArray());
             SetNew(d, key.Handle, PyStr.FromLatin1(value));
         }
-        CPython.PyDict_SetItem(d, WsgiKeys.WsgiInput, input);
+        Set(d, keys.WsgiInput, input);
         if (req.UrlScheme == "https")
         {
-            CPython.PyDict_SetItem(d, _urlSchemeKey, _https);
+            Set(d, keys.UrlScheme, _https);
         }
-        return environ;
     }
 
-    private static void SetPath(nint d, string path)
+    private static void SetPath(nint d, nint key, string path)
     {
         Span<byte> buf = path.Length <= 1024 ? stackalloc byte[path.Length] : new byte[path.Length];
         int n = RequestTarget.PercentDecode(path, buf);
-        SetNew(d, WsgiKeys.PathInfo, PyStr.FromLatin1(buf[..n]));
+        SetNew(d, key, PyStr.FromLatin1(buf[..n]));
     }
 
     private static void SetNew(nint dict, nint key, OwnedRef value)
     {
         using (value)
         {
-            if (CPython.PyDict_SetItem(dict, key, value.Handle) != 0)
-            {
-                PythonException.ThrowPending();
-            }
+            Set(dict, key, value.Handle);
+        }
+    }
+
+    private static void Set(nint dict, nint key, nint value)
+    {
+        if (CPython.PyDict_SetItem(dict, key, value) != 0)
+        {
+            PythonException.ThrowPending();
         }
     }
 
@@ -136,7 +158,7 @@ internal sealed unsafe class EnvironBuilder
         OwnedRef created = PyStr.FromLatin1(text(key));
         if (cache.Count < CacheLimit)
         {
-            cache[key] = created.Borrow().NewOwned().Steal();
+            cache[key] = created.Borrow().NewOwned().IntoRaw();
         }
         return created;
     }

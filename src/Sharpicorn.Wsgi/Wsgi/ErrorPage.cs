@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Text;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Sharpicorn.Wsgi;
@@ -24,9 +24,9 @@ internal static class ErrorPage
         response.Headers.Connection = "close";
         response.Headers.ContentType = "text/html";
         response.Headers.ContentLength = body.Length;
-        req.HeadersSent = true;
+        req.Progress = ResponseProgress.HeadersSent;
+        req.Head = ResponseHead.ErrorPage(status, reason, body.Length);
         req.LoggedStatus = status;
-        req.BodyAllowed = false;
         if (!string.Equals(req.Request.Method, "HEAD", StringComparison.OrdinalIgnoreCase))
         {
             // Starting only queues the headers in Kestrel's pipe; it does not wait on the client.

@@ -15,16 +15,20 @@ internal sealed class PythonWorkerPool
     private readonly Stack<PythonWorker> _idle = new();
     private readonly List<PythonWorker> _workers = [];
 
-    public PythonWorkerPool(WsgiApp app, int threads)
+    public PythonWorkerPool(WsgiApp app, WorkerSettings settings)
     {
         App = app;
-        for (int i = 0; i < threads; i++)
+        Settings = settings;
+        for (int i = 0; i < settings.Threads; i++)
         {
             _workers.Add(new PythonWorker(this, i));
         }
     }
 
     public WsgiApp App { get; }
+
+    /// <summary>Fixed before the threads start; every thread reads the same.</summary>
+    public WorkerSettings Settings { get; }
 
     private long _completed;
 

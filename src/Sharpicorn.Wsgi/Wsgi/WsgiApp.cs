@@ -6,21 +6,34 @@ namespace Sharpicorn.Wsgi;
 
 /// <summary>
 /// The loaded application and the Python objects every request shares: the support module's
-/// classes and the native callbacks bound into it. Lives for the whole process; its references
-/// are never released because the interpreter is never finalized.
+/// classes, the environ keys and the native functions bound into the module. Lives for the
+/// whole process; its references are never released because the interpreter is never finalized.
 /// </summary>
-internal sealed unsafe class WsgiApp
+internal sealed class WsgiApp
 {
-    private WsgiApp(nint callable, nint module)
+    /// <summary>Function ids of the native functions (see <see cref="PyFunction"/>).</summary>
+    internal const int StartResponseId = 0;
+    internal const int WriteId = 1;
+    internal const int RecvId = 2;
+    internal const int ErrorsWriteId = 3;
+    internal const int RuntimeStatsId = 4;
+
+    private readonly WsgiModuleFunctions _moduleFunctions;
+
+    private WsgiApp(nint callable, nint moduleDict, WsgiModuleFunctions moduleFunctions)
     {
         Callable = callable;
-        ModuleDict = CPython.PyModule_GetDict(module);
-        InputStreamType = Get("InputStream");
-        ErrorsStreamType = Get("ErrorsStream");
-        FileWrapperType = Get("FileWrapper");
-        FileSpan = Get("_file_span");
-        StackOf = Get("_stack");
-        RequestTimeoutType = Get("RequestTimeout");
+        ModuleDict = moduleDict;
+        _moduleFunctions = moduleFunctions;
+        InputStreamType = Get("InputStream"u8);
+        ErrorsStreamType = Get("ErrorsStream"u8);
+        FileWrapperType = Get("FileWrapper"u8);
+        FileSpan = Get("_file_span"u8);
+        StackOf = Get("_stack"u8);
+        RequestTimeoutType = Get("RequestTimeout"u8);
+        Keys = new WsgiKeys();
+        StartResponseFunction = PyFunction.Define("start_response", StartResponseId);
+        WriteFunction = PyFunction.Define("write", WriteId);
     }
 
     public nint StackOf { get; }
@@ -33,12 +46,19 @@ internal sealed unsafe class WsgiApp
     public nint FileWrapperType { get; }
     public nint FileSpan { get; }
 
+    public WsgiKeys Keys { get; }
+
+    public PyFunction StartResponseFunction { get; }
+
+    public PyFunction WriteFunction { get; }
+
     /// <summary>
     /// Creates the support module and loads "module:callable" with gunicorn's rules (GIL held).
+    /// Text the app writes to wsgi.errors goes to <paramref name="errorsWrite"/>.
     /// Throws <see cref="PythonException"/>; TypeName "AppImportError" means the message alone
     /// says it all (gunicorn prints no traceback for those).
     /// </summary>
-    public static WsgiApp Load(string appSpec)
+    public static WsgiApp Load(string appSpec, Action<string> errorsWrite)
     {
         PythonRuntime.RunInMain("""
             import sys as _s, types as _t
@@ -47,35 +67,25 @@ internal sealed unsafe class WsgiApp
             _s.modules["_sharpicorn_wsgi"] = _m
             del _m, _s, _t, _sharpicorn_src
             """, ("_sharpicorn_src", WsgiSupport.Source));
-        nint module;
-        fixed (byte* name = "_sharpicorn_wsgi"u8)
-        {
-            module = new OwnedRef(CPython.PyImport_ImportModule(name)).OrThrow().Steal();
-        }
-        nint dict = CPython.PyModule_GetDict(module);
-        WsgiNative.Bind(dict);
+        // Both the module and the app live as long as the process: the interpreter is never finalized.
+        nint module = CPython.PyImport_ImportModule("_sharpicorn_wsgi"u8).OrThrow().IntoRaw();
+        nint dict = CPython.PyModule_GetDict(module).Handle;
+        var functions = new WsgiModuleFunctions(errorsWrite);
+        functions.Bind(dict);
 
-        nint loadApp;
-        fixed (byte* n = "load_app"u8)
-        {
-            loadApp = CPython.PyDict_GetItemString(dict, n);
-        }
+        BorrowedRef loadApp = CPython.PyDict_GetItemString(dict, "load_app"u8);
         using OwnedRef spec = PyStr.FromString(appSpec);
-        OwnedRef app = PyCall.One(loadApp, spec.Handle).OrThrow();
-        // Both references live as long as the process: the interpreter is never finalized.
-        return new WsgiApp(app.Steal(), module);
+        nint app = PyCall.One(loadApp.Handle, spec.Handle).OrThrow().IntoRaw();
+        return new WsgiApp(app, dict, functions);
     }
 
-    private nint Get(string name)
+    private nint Get(ReadOnlySpan<byte> name)
     {
-        fixed (byte* n = System.Text.Encoding.UTF8.GetBytes(name + "\0"))
+        BorrowedRef item = CPython.PyDict_GetItemString(ModuleDict, name);
+        if (item.IsNull)
         {
-            nint item = CPython.PyDict_GetItemString(ModuleDict, n);
-            if (item == 0)
-            {
-                throw new InvalidOperationException($"support module lacks {name}");
-            }
-            return item;
+            throw new InvalidOperationException($"support module lacks {System.Text.Encoding.UTF8.GetString(name)}");
         }
+        return item.Handle;
     }
 }

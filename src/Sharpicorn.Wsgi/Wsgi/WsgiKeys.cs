@@ -2,24 +2,14 @@ using Sharpicorn.Python;
 
 namespace Sharpicorn.Wsgi;
 
-/// <summary>Interned environ keys, made once per interpreter (GIL held) and kept for its life.</summary>
-internal static class WsgiKeys
+/// <summary>
+/// Interned environ keys, made once per loaded app (GIL held) and kept for the life of the
+/// interpreter, which is never finalized: the references are never released.
+/// </summary>
+internal sealed class WsgiKeys
 {
-    public static nint RequestMethod { get; private set; }
-    public static nint ScriptName { get; private set; }
-    public static nint PathInfo { get; private set; }
-    public static nint QueryString { get; private set; }
-    public static nint RawUri { get; private set; }
-    public static nint ServerProtocol { get; private set; }
-    public static nint ServerName { get; private set; }
-    public static nint ServerPort { get; private set; }
-    public static nint RemoteAddr { get; private set; }
-    public static nint RemotePort { get; private set; }
-    public static nint ContentType { get; private set; }
-    public static nint ContentLength { get; private set; }
-    public static nint WsgiInput { get; private set; }
-
-    public static void Create()
+    /// <summary>Creates every key (GIL held).</summary>
+    public WsgiKeys()
     {
         RequestMethod = Intern("REQUEST_METHOD"u8);
         ScriptName = Intern("SCRIPT_NAME"u8);
@@ -34,13 +24,23 @@ internal static class WsgiKeys
         ContentType = Intern("CONTENT_TYPE"u8);
         ContentLength = Intern("CONTENT_LENGTH"u8);
         WsgiInput = Intern("wsgi.input"u8);
+        UrlScheme = Intern("wsgi.url_scheme"u8);
     }
 
-    private static nint Intern(ReadOnlySpan<byte> name)
-    {
-        Span<byte> z = stackalloc byte[name.Length + 1];
-        name.CopyTo(z);
-        z[name.Length] = 0;
-        return PyStr.Intern(z).Steal();
-    }
+    public nint RequestMethod { get; }
+    public nint ScriptName { get; }
+    public nint PathInfo { get; }
+    public nint QueryString { get; }
+    public nint RawUri { get; }
+    public nint ServerProtocol { get; }
+    public nint ServerName { get; }
+    public nint ServerPort { get; }
+    public nint RemoteAddr { get; }
+    public nint RemotePort { get; }
+    public nint ContentType { get; }
+    public nint ContentLength { get; }
+    public nint WsgiInput { get; }
+    public nint UrlScheme { get; }
+
+    private static nint Intern(ReadOnlySpan<byte> name) => PyStr.Intern(name).IntoRaw();
 }

@@ -39,11 +39,28 @@ internal sealed class WsgiRequest
     /// <summary>Monotonic ms when Kestrel handed the request over (the worker's progress clock).</summary>
     public long StartTick { get; }
 
-    /// <summary>--request-timeout fired: the thread was interrupted and the client gets a 504.</summary>
-    public bool TimedOut { get; set; }
+    /// <summary>How far --request-timeout has gone with this request (the worker monitor's state; the Python thread only reads it).</summary>
+    public TimeoutStage Timeout
+    {
+        get => (TimeoutStage)Volatile.Read(ref _timeout);
+        set => Volatile.Write(ref _timeout, (int)value);
+    }
 
-    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced.</summary>
-    public bool RetireRequested { get; set; }
+    private int _timeout;
+
+    /// <summary>--request-timeout fired: the thread was interrupted and the client gets a 504 (a view of <see cref="Timeout"/>).</summary>
+    public bool TimedOut
+    {
+        get => Timeout >= TimeoutStage.Interrupted;
+        set => Timeout = value ? (TimeoutStage)Math.Max((int)Timeout, (int)TimeoutStage.Interrupted) : TimeoutStage.None;
+    }
+
+    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced (a view of <see cref="Timeout"/>).</summary>
+    public bool RetireRequested
+    {
+        get => Timeout >= TimeoutStage.RetireRequested;
+        set => Timeout = value ? TimeoutStage.RetireRequested : (TimeoutStage)Math.Min((int)Timeout, (int)TimeoutStage.Interrupted);
+    }
 
     public IFeatureCollection Features { get; }
     public IHttpRequestFeature Request { get; }
@@ -60,24 +77,29 @@ internal sealed class WsgiRequest
     /// <summary>Completed by the Python thread; continuations run on the thread pool, never on it.</summary>
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Response state, written by start_response and the body writer (Python thread only).
-    public bool StartResponseCalled { get; set; }
-    public int StatusCode { get; set; }
-    public string? ReasonPhrase { get; set; }
+    // Response state, written by start_response and the response writer (Python thread only).
+    public ResponseProgress Progress { get; set; }
+
+    /// <summary>What start_response stored (valid from <see cref="ResponseProgress.Started"/>).</summary>
+    public StartResponseArgs Start { get; set; }
+
+    /// <summary>The app's headers, hop-by-hop and Content-Length removed.</summary>
     public List<KeyValuePair<string, string>> Headers { get; } = [];
-    public long? ContentLength { get; set; }
-    public bool CloseConnection { get; set; }
-    public bool HeadersSent { get; set; }
-    public bool BodyAllowed { get; set; } = true;
+
+    /// <summary>The head as sent (valid from <see cref="ResponseProgress.HeadersSent"/>).</summary>
+    public ResponseHead Head { get; set; }
+
     public long BytesSent { get; set; }
     public long UnflushedBytes { get; set; }
-    public bool ClientGone { get; set; }
+
+    /// <summary>Why output stopped early, if it did; see <see cref="WsgiFailure"/>.</summary>
+    public WsgiFailure Failure { get; set; }
+
+    /// <summary>Nothing more may be written: the client is gone or the request already failed.</summary>
+    public bool OutputStopped => Failure != WsgiFailure.None;
 
     /// <summary>Set when reading the body failed; a malformed body is answered as gunicorn does (400), not as an app error.</summary>
     public Exception? BodyError { get; set; }
-
-    /// <summary>The app failed after the headers went out: Kestrel must end the connection, not the response.</summary>
-    public bool AbortAfterStart { get; set; }
 
     /// <summary>The status the access log reports, set when the response is decided.</summary>
     public int LoggedStatus { get; set; }

@@ -10,7 +10,7 @@ public sealed class StartResponseRulesTests
     [InlineData("599 Made Up Reason", 599, "Made Up Reason")]
     public void TryParseStatus_Valid(string status, int code, string reason)
     {
-        Assert.True(PythonWorker.TryParseStatus(status, out int c, out string r));
+        Assert.True(StartResponse.TryParseStatus(status, out int c, out string r));
         Assert.Equal((code, reason), (c, r));
     }
 
@@ -21,7 +21,7 @@ public sealed class StartResponseRulesTests
     [InlineData("099 Low")]
     [InlineData("200 OK\r\nX: y")]
     [InlineData("200 A\u0000B")]
-    public void TryParseStatus_Invalid(string status) => Assert.False(PythonWorker.TryParseStatus(status, out _, out _));
+    public void TryParseStatus_Invalid(string status) => Assert.False(StartResponse.TryParseStatus(status, out _, out _));
 
     [Theory]
     [InlineData("X-Good", true)]
@@ -29,7 +29,7 @@ public sealed class StartResponseRulesTests
     [InlineData("Bad:Name", false)]
     [InlineData("", false)]
     [InlineData("Caf\u00e9", false)]
-    public void IsToken(string name, bool ok) => Assert.Equal(ok, PythonWorker.IsToken(name));
+    public void IsToken(string name, bool ok) => Assert.Equal(ok, StartResponse.IsToken(name));
 
     [Theory]
     [InlineData("plain value", true)]
@@ -39,5 +39,5 @@ public sealed class StartResponseRulesTests
     [InlineData("a\nb", false)]
     [InlineData("a\u0000b", false)]
     [InlineData("a\u007fb", false)]
-    public void IsFieldValue(string value, bool ok) => Assert.Equal(ok, PythonWorker.IsFieldValue(value));
+    public void IsFieldValue(string value, bool ok) => Assert.Equal(ok, StartResponse.IsFieldValue(value));
 }

@@ -10,7 +10,14 @@
 // offset 8, which is stable for the default (GIL) build of CPython 3.9 to 3.13; refcounts
 // go through the exported Py_IncRef/Py_DecRef so immortal objects (3.12+) stay correct.
 //
-// Every pointer here may only be called with the GIL held, except the GIL functions.
+// Every function here may only be called with the GIL held, except the GIL functions.
+//
+// The raw function pointers are private: callers see safe static methods typed by ownership
+// (OwnedRef for a new reference, BorrowedRef for a borrowed one, StolenRef for an argument
+// the callee steals) and spans instead of pointers, so no project above this one needs
+// `unsafe`. The pointers are set once by Load and never change: this class is the binding's
+// one process-wide singleton, because a process can load libpython and initialise CPython
+// only once (the interpreter is never finalized).
 using System.Runtime.InteropServices;
 
 namespace Sharpicorn.Python.Native;

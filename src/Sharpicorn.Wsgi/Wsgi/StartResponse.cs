@@ -1,11 +1,12 @@
 using System.Text;
 using Sharpicorn.Python;
 using Sharpicorn.Python.Native;
+using Sharpicorn.Python.References;
 
 namespace Sharpicorn.Wsgi;
 
-/// <summary>start_response() and write(), called back from Python on this thread (GIL held).</summary>
-internal sealed unsafe partial class PythonWorker
+/// <summary>PEP 3333's start_response (GIL held): validates everything before it is stored, so nothing invalid is ever sent.</summary>
+internal static class StartResponse
 {
     /// <summary>Hop-by-hop headers are the server's business; gunicorn drops them from the app's list.</summary>
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -13,32 +14,30 @@ internal sealed unsafe partial class PythonWorker
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade",
     };
 
-    /// <summary>PEP 3333 start_response: validates everything before it is stored, so nothing invalid is ever sent.</summary>
-    internal nint StartResponse(nint self, nint status, nint headers, nint excInfo)
+    /// <summary>Stores status and headers on <paramref name="req"/>; false with a Python error set if the call is invalid (or re-raises exc_info).</summary>
+    /// <param name="req">The request being answered.</param>
+    /// <param name="status">The status str.</param>
+    /// <param name="headers">The list of (name, value) tuples.</param>
+    /// <param name="excInfo">The exc_info tuple, or 0 for none.</param>
+    public static bool Apply(WsgiRequest req, nint status, nint headers, nint excInfo)
     {
-        WsgiRequest req = Current!;
         if (excInfo != 0)
         {
-            if (req.HeadersSent)
+            if (req.Progress == ResponseProgress.HeadersSent)
             {
                 // PEP 3333: too late to change the response, so re-raise the app's exception.
                 if (CPython.Py_TYPE(excInfo) != CPython.PyTuple_Type || CPython.PyTuple_Size(excInfo) != 3)
                 {
                     return Raise(CPython.PyExc_TypeError, "exc_info must be a 3-tuple");
                 }
-                nint t = CPython.PyTuple_GetItem(excInfo, 0), v = CPython.PyTuple_GetItem(excInfo, 1), tb = CPython.PyTuple_GetItem(excInfo, 2);
-                CPython.Py_IncRef(t);
-                CPython.Py_IncRef(v);
-                CPython.Py_IncRef(tb);
-                CPython.PyErr_Restore(t, v, tb == CPython.Py_None ? 0 : tb);
-                if (tb == CPython.Py_None)
-                {
-                    CPython.Py_DecRef(tb);
-                }
-                return 0;
+                BorrowedRef t = CPython.PyTuple_GetItem(excInfo, 0), v = CPython.PyTuple_GetItem(excInfo, 1), tb = CPython.PyTuple_GetItem(excInfo, 2);
+                bool noTraceback = tb.Handle == CPython.Py_None;
+                OwnedRef traceback = noTraceback ? default : tb.NewOwned();
+                CPython.PyErr_Restore(t.NewOwned().Steal(), v.NewOwned().Steal(), traceback.Steal());
+                return false;
             }
         }
-        else if (req.StartResponseCalled)
+        else if (req.Progress != ResponseProgress.NotStarted)
         {
             return Raise(CPython.PyExc_AssertionError, "Response headers already set!");
         }
@@ -63,15 +62,16 @@ internal sealed unsafe partial class PythonWorker
         var collected = new List<KeyValuePair<string, string>>((int)count);
         long? contentLength = null;
         bool close = false;
+        bool server = false;
         for (nint i = 0; i < count; i++)
         {
-            nint pair = list ? CPython.PyList_GetItem(headers, i) : CPython.PyTuple_GetItem(headers, i);
+            nint pair = (list ? CPython.PyList_GetItem(headers, i) : CPython.PyTuple_GetItem(headers, i)).Handle;
             if (CPython.Py_TYPE(pair) != CPython.PyTuple_Type || CPython.PyTuple_Size(pair) != 2)
             {
                 return Raise(CPython.PyExc_TypeError, $"response header {i} is not a (name, value) tuple");
             }
-            string? name = PyStr.ToLatin1OrNull(CPython.PyTuple_GetItem(pair, 0));
-            string? value = PyStr.ToLatin1OrNull(CPython.PyTuple_GetItem(pair, 1));
+            string? name = PyStr.ToLatin1OrNull(CPython.PyTuple_GetItem(pair, 0).Handle);
+            string? value = PyStr.ToLatin1OrNull(CPython.PyTuple_GetItem(pair, 1).Handle);
             if (name is null)
             {
                 return Raise(CPython.PyExc_TypeError, $"response header {i}: the name is not a latin-1 str");
@@ -103,51 +103,21 @@ internal sealed unsafe partial class PythonWorker
                     && value.Trim().Equals("close", StringComparison.OrdinalIgnoreCase);
                 continue;
             }
+            server |= string.Equals(name, "Server", StringComparison.OrdinalIgnoreCase);
             collected.Add(new(name, value));
         }
 
-        req.StartResponseCalled = true;
-        req.StatusCode = code;
-        req.ReasonPhrase = reason;
+        req.Progress = ResponseProgress.Started;
+        req.Start = new StartResponseArgs(code, reason, contentLength, close, server);
         req.Headers.Clear();
         req.Headers.AddRange(collected);
-        req.ContentLength = contentLength;
-        req.CloseConnection = close;
-        // write() carries the same ticket as this start_response.
-        return CPython.PyCFunction_NewEx(WsgiNative.WriteDef, self, 0);
+        return true;
     }
 
-    /// <summary>The write() callable start_response returns: sends and flushes at once.</summary>
-    internal nint WriteCallable(nint data)
-    {
-        WsgiRequest req = Current!;
-        if (!req.StartResponseCalled)
-        {
-            return Raise(CPython.PyExc_AssertionError, "write() called before start_response()");
-        }
-        if (!CPython.HasTypeFlag(data, CPython.Py_TPFLAGS_BYTES_SUBCLASS))
-        {
-            return Raise(CPython.PyExc_TypeError, "write() argument must be bytes");
-        }
-        if (req.ClientGone)
-        {
-            return Raise(CPython.PyExc_OSError, "client disconnected");
-        }
-        byte* p;
-        nint n;
-        CPython.PyBytes_AsStringAndSize(data, &p, &n);
-        if (n > 0)
-        {
-            WriteBody(req, new ReadOnlySpan<byte>(p, (int)n), flush: true);
-        }
-        CPython.Py_IncRef(CPython.Py_None);
-        return CPython.Py_None;
-    }
-
-    private static nint Raise(nint type, string message)
+    private static bool Raise(nint type, string message)
     {
         PyStr.SetError(type, message);
-        return 0;
+        return false;
     }
 
     internal static bool TryParseStatus(string status, out int code, out string reason)

@@ -1,0 +1,160 @@
+// Design notes
+// ------------
+// Runs on a request's Python thread with the GIL held. Writing into Kestrel's PipeWriter only
+// copies into pooled buffers; the two calls that can wait on the client, the first
+// StartAsync and a FlushAsync the client has not drained, run inside `using (thread.Detach())`
+// so other Python threads keep running meanwhile. Both usually complete synchronously, and
+// then the GIL is never dropped.
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using Sharpicorn.Python;
+
+namespace Sharpicorn.Wsgi;
+
+/// <summary>The response side of one Python thread: the head, the body bytes and the flushes.</summary>
+internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
+{
+    /// <summary>Flush at least this often so a big body streams instead of piling up in the pipe (Kestrel's MaxResponseBufferSize default, 64 KiB).</summary>
+    internal const int FlushThreshold = 64 * 1024;
+
+    /// <summary>Slice size for copying one large chunk into the pipe between flushes.</summary>
+    private const int CopySlice = 256 * 1024;
+
+    /// <summary>Commits the head that start_response stored: status, the app's headers and the decisions of <see cref="ResponseHead.Decide"/>.</summary>
+    public void SendHeaders(WsgiRequest req)
+    {
+        ResponseHead head = ResponseHead.Decide(req.Start, req.Request.Method, req.Request.Protocol, pool.Draining);
+        IHttpResponseFeature response = req.Response;
+        response.StatusCode = head.StatusCode;
+        if (head.ReasonPhrase is not null)
+        {
+            response.ReasonPhrase = head.ReasonPhrase;
+        }
+        var headers = response.Headers;
+        foreach ((string name, string value) in req.Headers)
+        {
+            headers[name] = headers.TryGetValue(name, out StringValues existing) ? StringValues.Concat(existing, value) : new StringValues(value);
+        }
+        if (head.AddServerHeader)
+        {
+            headers["Server"] = ResponseHead.ServerName;
+        }
+        if (head.ContentLength is long cl)
+        {
+            headers.ContentLength = cl;
+        }
+        if (head.ConnectionClose)
+        {
+            // Draining: the client reconnects, to a worker that is staying.
+            headers.Connection = "close";
+        }
+        req.Head = head;
+        req.LoggedStatus = head.StatusCode;
+        req.Progress = ResponseProgress.HeadersSent;
+        if (head.BodyAllowed)
+        {
+            // Kestrel's body writer hands out buffers only once the response has started.
+            Task start = req.Body.StartAsync();
+            if (!start.IsCompletedSuccessfully)
+            {
+                using (thread.Detach())
+                {
+                    try
+                    {
+                        start.GetAwaiter().GetResult();
+                    }
+                    catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        req.Failure = WsgiFailure.ClientDisconnected;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes body bytes (headers first if they are not out yet), within the declared length; flushes when asked or when enough is pending.</summary>
+    public void WriteBody(WsgiRequest req, ReadOnlySpan<byte> data, bool flush)
+    {
+        if (req.Progress != ResponseProgress.HeadersSent)
+        {
+            SendHeaders(req);
+        }
+        if (!req.Head.BodyAllowed || req.OutputStopped)
+        {
+            return;
+        }
+        if (req.Head.BodyLimit is long limit)
+        {
+            // gunicorn sends no more than the Content-Length the app declared.
+            long remaining = limit - req.BytesSent;
+            if (remaining <= 0)
+            {
+                return;
+            }
+            if (data.Length > remaining)
+            {
+                data = data[..(int)remaining];
+            }
+        }
+        PipeWriter writer = req.Body.Writer;
+        while (!data.IsEmpty)
+        {
+            int n = Math.Min(data.Length, CopySlice);
+            writer.Write(data[..n]);
+            data = data[n..];
+            req.BytesSent += n;
+            req.UnflushedBytes += n;
+            if ((req.UnflushedBytes >= FlushThreshold || (flush && data.IsEmpty)) && !Flush(req))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Flushes what a big list response left in the pipe; smaller remainders go out when Kestrel completes the response.</summary>
+    public void FlushPending(WsgiRequest req)
+    {
+        if (req.UnflushedBytes >= FlushThreshold)
+        {
+            Flush(req);
+        }
+    }
+
+    /// <summary>Flushes to the client, releasing the GIL if the client has not drained yet. False once it is gone.</summary>
+    public bool Flush(WsgiRequest req)
+    {
+        req.UnflushedBytes = 0;
+        req.LastActivityTick = Environment.TickCount64;
+        ValueTask<FlushResult> pending = req.Body.Writer.FlushAsync();
+        FlushResult result;
+        if (pending.IsCompletedSuccessfully)
+        {
+            result = pending.Result;
+        }
+        else
+        {
+            using (thread.Detach())
+            {
+                try
+                {
+                    result = pending.AsTask().GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+                {
+                    result = new FlushResult(isCanceled: false, isCompleted: true);
+                }
+            }
+        }
+        if (result.IsCompleted || result.IsCanceled || req.Lifetime.RequestAborted.IsCancellationRequested)
+        {
+            if (req.Failure == WsgiFailure.None)
+            {
+                req.Failure = WsgiFailure.ClientDisconnected;
+            }
+            return false;
+        }
+        return true;
+    }
+}
