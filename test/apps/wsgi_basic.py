@@ -210,11 +210,25 @@ def app(environ, start_response):
         n = int(qs or "1048576")
         start_response("200 OK", [("Content-Length", str(n))])
         return [b"z" * n]
-    if path == "/sleep":
-        environ["wsgi.errors"].write("sleep started\n")
-        ev = threading.Event()
-        ev.wait(float(qs or "1"))
-        return _json(start_response, {"slept": qs})
+    if path == "/wait_body":
+        # In flight until the client sends its body: a request the test holds open as long as it likes.
+        environ["wsgi.errors"].write("waiting for the body\n")
+        environ["wsgi.errors"].flush()
+        body = environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
+    if path == "/memstats":
+        # What the refcount test measures: Python's live blocks once cycles are collected, and the
+        # .NET side's managed heap (from the native module, when this build has it).
+        import gc
+        gc.collect()
+        stats = {"pid": os.getpid(), "allocated_blocks": sys.getallocatedblocks()}
+        try:
+            import _sharpicorn_wsgi
+            stats["runtime"] = _sharpicorn_wsgi.runtime_stats()
+        except (ImportError, AttributeError):
+            stats["runtime"] = None
+        return _json(start_response, stats)
     if path == "/signals":
         # Python installed no handlers of its own: SIGINT is not its default_int_handler.
         import signal

@@ -63,13 +63,18 @@ public static class PythonWorld
             psi.ArgumentList.Add(a);
         }
         using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        string error = p.StandardError.ReadToEnd();
+        Task<string> output = p.StandardOutput.ReadToEndAsync();
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TestUtilities.ServerProcess.Patience))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{exe} {string.Join(' ', args)} did not finish within {TestUtilities.ServerProcess.Patience.TotalSeconds} s");
+        }
         p.WaitForExit();
         if (p.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed: {error}");
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed: {error.Result}");
         }
-        return output;
+        return output.Result;
     }
 }

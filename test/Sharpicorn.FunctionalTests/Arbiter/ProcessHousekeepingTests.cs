@@ -14,21 +14,10 @@ public sealed class ProcessHousekeepingTests
     private static string Status(int pid, string field) =>
         File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal))[(field.Length + 1)..].Trim();
 
-    /// <summary>Waits for text in a file another process writes (its only ready signal once it has left our pipes).</summary>
-    private static string WaitForFile(string path, string text)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            string content = File.Exists(path) ? File.ReadAllText(path) : "";
-            if (content.Contains(text, StringComparison.Ordinal))
-            {
-                return content;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"'{text}' never appeared in {path}:\n{content}");
-            Thread.Sleep(50);
-        }
-    }
+    private static string WaitForFile(string path, string text) => LogFile.WaitFor(path, text);
+
+    private static int ListeningPort(string log) =>
+        int.Parse(System.Text.RegularExpressions.Regex.Match(log, @"Listening at: http://127\.0\.0\.1:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void Name_ProcessTitles_GunicornStyle()
@@ -57,11 +46,14 @@ public sealed class ProcessHousekeepingTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(socketPath));
     }
 
-    [Fact]
+    [RootFact]
     public void UserAndGroup_WorkersSwitch()
     {
-        Assert.True(Environment.UserName == "root", "this test needs root, as CI runs it");
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-u", "nobody", "-g", "nogroup", "wsgi_basic:app"]);
+        // The worker loads the app as nobody: serve a copy from a directory nobody can read, not
+        // the clone, which may sit under a 0700 directory.
+        using var apps = new WorldReadableDirectory();
+        apps.Copy(Path.Combine(Repo.Apps, "wsgi_basic.py"));
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-u", "nobody", "-g", "nogroup", "wsgi_basic:app"], chdir: apps.FullName);
         int worker = WorkerPid(s.Port);
         Assert.StartsWith("65534", Status(worker, "Uid"), StringComparison.Ordinal);
         Assert.StartsWith("65534", Status(worker, "Gid"), StringComparison.Ordinal);
@@ -81,19 +73,15 @@ public sealed class ProcessHousekeepingTests
     {
         string dir = Directory.CreateTempSubdirectory("sharpicorn-daemon").FullName;
         string pidfile = Path.Combine(dir, "pid"), logfile = Path.Combine(dir, "error.log");
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        using var s = ServerProcess.Start(["-b", $"127.0.0.1:{port}", "--python", Repo.DebianPython, "--daemon", "-p", pidfile, "--error-logfile", logfile, "wsgi_basic:app"], waitReady: false);
+        using var s = ServerProcess.Start(["-b", "127.0.0.1:0", "--python", Repo.DebianPython, "--daemon", "-p", pidfile, "--error-logfile", logfile, "wsgi_basic:app"], waitReady: false);
         Assert.Equal(0, s.WaitForExit());
         WaitForFile(pidfile, "\n");
         int master = int.Parse(File.ReadAllText(pidfile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         try
         {
             Assert.NotEqual(s.Pid, master);
+            // The daemon has left our pipes: its port (bound to 0) is in its log file.
+            int port = ListeningPort(WaitForFile(logfile, "Listening at: http://127.0.0.1:"));
             Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
             // A session leader with no controlling terminal.
             string stat = File.ReadAllText($"/proc/{master}/stat");
@@ -118,26 +106,16 @@ public sealed class ProcessHousekeepingTests
         int fd = (int)sock.SafeHandle.DangerousGetHandle();
         ClearCloexec(fd);
         int port = ((IPEndPoint)sock.LocalEndPoint!).Port;
-        var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardError = true, UseShellExecute = false };
+        ProcessStartInfo psi = ServerProcess.StartInfo("/bin/bash");
         psi.ArgumentList.Add("-c");
         // bash, not dash: dash only redirects single-digit fds. sd_listen_fds(3): the socket is fd 3 and LISTEN_PID is the server's own pid ($$ survives exec).
         psi.ArgumentList.Add($"exec 3<&{fd}; LISTEN_FDS=1 LISTEN_PID=$$ exec \"$0\" --python {Repo.DebianPython} --chdir \"$1\" wsgi_basic:app");
         psi.ArgumentList.Add(Repo.Launcher);
         psi.ArgumentList.Add(Repo.Apps);
-        using var p = Process.Start(psi)!;
-        try
-        {
-            string? line;
-            while ((line = p.StandardError.ReadLine()) is not null && !line.Contains("Listening at:", StringComparison.Ordinal))
-            {
-            }
-            Assert.Contains($"Listening at: http://127.0.0.1:{port} ", line, StringComparison.Ordinal);
-            Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
-        }
-        finally
-        {
-            p.Kill(entireProcessTree: true);
-        }
+        using var s = ServerProcess.Run(psi);
+        Assert.Equal(port, s.Port);
+        Assert.Equal($"http://127.0.0.1:{port}", Assert.Single(s.Addresses));
+        Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
     }
 
     [Fact]
@@ -146,8 +124,7 @@ public sealed class ProcessHousekeepingTests
         string dir = Directory.CreateTempSubdirectory("sharpicorn-logs").FullName;
         string log = Path.Combine(dir, "error.log");
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--error-logfile", log, "-b", "127.0.0.1:0", "wsgi_basic:app"], waitReady: false);
-        string first = WaitForFile(log, "Listening at: http://127.0.0.1:");
-        int port = int.Parse(System.Text.RegularExpressions.Regex.Match(first, @"Listening at: http://127\.0\.0\.1:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        int port = ListeningPort(WaitForFile(log, "Listening at: http://127.0.0.1:"));
         Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
         WaitForFile(log, "Booting worker with pid");
         File.Move(log, log + ".1");

@@ -10,8 +10,11 @@ namespace Sharpicorn.Tests.TestUtilities;
 /// </summary>
 public sealed class LoadGenerator(int port, int connections, TimeSpan duration)
 {
+    private readonly ManualResetEventSlim _finished = new();
+    private readonly ManualResetEventSlim _reached = new();
     private long _ok;
     private long _failed;
+    private long _target = long.MaxValue;
 
     public ConcurrentDictionary<int, long> Pids { get; } = new();
 
@@ -29,20 +32,42 @@ public sealed class LoadGenerator(int port, int connections, TimeSpan duration)
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             new Thread(() =>
             {
-                Loop();
-                done.SetResult();
+                try
+                {
+                    Loop();
+                }
+                finally
+                {
+                    done.SetResult();
+                }
             })
             { IsBackground = true }.Start();
             return done.Task;
         });
-        return Task.WhenAll(tasks);
+        Task all = Task.WhenAll(tasks.ToList());
+        _ = all.ContinueWith(_ => _finished.Set(), TaskScheduler.Default);
+        return all;
     }
 
-    /// <summary>Waits until at least <paramref name="count"/> requests have succeeded (the load is really on).</summary>
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> requests have succeeded (the load is really on).
+    /// Fails the test, with the server's error log, if the load ends or the wait runs out first.
+    /// </summary>
     public void WaitForOk(long count)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        SpinWait.SpinUntil(() => Ok >= count || DateTime.UtcNow > deadline);
+        Interlocked.Exchange(ref _target, count);
+        if (Ok >= count)
+        {
+            return;
+        }
+        int woke = WaitHandle.WaitAny([_reached.WaitHandle, _finished.WaitHandle], ServerProcess.Patience);
+        if (Ok >= count)
+        {
+            return;
+        }
+        string why = woke == WaitHandle.WaitTimeout ? $"within {ServerProcess.Patience.TotalSeconds} s" : "before the load ended";
+        throw new TimeoutException($"fewer than {count} requests succeeded {why}: {Ok} ok, {Failed} failed ({string.Join("; ", Errors.Take(5))})"
+            + ServerProcess.DescribeServerOn(port));
     }
 
     private void Loop()
@@ -62,14 +87,17 @@ public sealed class LoadGenerator(int port, int connections, TimeSpan duration)
                 }
                 int pid = JsonDocument.Parse(r.Body).RootElement.GetProperty("pid").GetInt32();
                 Pids.AddOrUpdate(pid, 1, (_, n) => n + 1);
-                Interlocked.Increment(ref _ok);
+                if (Interlocked.Increment(ref _ok) >= Interlocked.Read(ref _target))
+                {
+                    _reached.Set();
+                }
                 if (string.Equals(r.Header("Connection"), "close", StringComparison.OrdinalIgnoreCase))
                 {
                     c.Dispose();
                     c = null;
                 }
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or FormatException or JsonException or KeyNotFoundException)
+            catch (Exception e) when (e is IOException or TimeoutException or System.Net.Sockets.SocketException or FormatException or JsonException or KeyNotFoundException)
             {
                 Interlocked.Increment(ref _failed);
                 Errors.Enqueue(e.Message);

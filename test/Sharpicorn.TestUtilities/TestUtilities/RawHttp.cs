@@ -1,26 +1,52 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
 namespace Sharpicorn.Tests.TestUtilities;
 
-/// <summary>Raw bytes over a real socket: tests assert on exactly what goes over the wire.</summary>
+/// <summary>
+/// Raw bytes over a real socket: tests assert on exactly what goes over the wire. Every read is
+/// bounded; a server that does not answer fails the test with a timeout and its error log.
+/// </summary>
 public sealed class RawHttp : IDisposable
 {
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
     private readonly Socket _socket;
     private readonly List<byte> _buffer = [];
+    private readonly int _port;
 
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/>.</summary>
     public RawHttp(int port)
+        : this(new IPEndPoint(IPAddress.Loopback, port))
     {
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        _socket.Connect("127.0.0.1", port);
-        _socket.ReceiveTimeout = (int)ReadTimeout.TotalMilliseconds;
+    }
+
+    /// <summary>Connects to any endpoint: IPv6, or a unix socket.</summary>
+    public RawHttp(EndPoint endPoint)
+    {
+        _port = endPoint is IPEndPoint ip ? ip.Port : 0;
+        _socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _socket.ReceiveTimeout = (int)ServerProcess.Patience.TotalMilliseconds;
+        _socket.SendTimeout = (int)ServerProcess.Patience.TotalMilliseconds;
+        try
+        {
+            _socket.Connect(endPoint);
+        }
+        catch (SocketException e)
+        {
+            _socket.Dispose();
+            throw new IOException($"cannot connect to {endPoint}: {e.Message}{ServerProcess.DescribeServerOn(_port)}", e);
+        }
     }
 
     /// <summary>Sends one request and returns everything until the server closes (the request should say Connection: close).</summary>
-    public static string Exchange(int port, string request)
+    public static string Exchange(int port, string request) => Exchange(new IPEndPoint(IPAddress.Loopback, port), request);
+
+    /// <inheritdoc cref="Exchange(int, string)"/>
+    public static string Exchange(EndPoint endPoint, string request)
     {
-        using var c = new RawHttp(port);
+        using var c = new RawHttp(endPoint);
         c.Send(request);
         return c.ReadToClose();
     }
@@ -34,10 +60,34 @@ public sealed class RawHttp : IDisposable
     {
         while (!bytes.IsEmpty)
         {
-            int n = _socket.Send(bytes);
+            int n;
+            try
+            {
+                n = _socket.Send(bytes);
+            }
+            catch (SocketException e) when (IsTimeout(e))
+            {
+                throw new TimeoutException($"the server read nothing for {ServerProcess.Patience.TotalSeconds} s{ServerProcess.DescribeServerOn(_port)}", e);
+            }
             bytes = bytes[n..];
         }
     }
+
+    /// <summary>One receive, bounded by <see cref="ServerProcess.Patience"/>; a timeout fails with the server's log.</summary>
+    private int Receive(byte[] buf)
+    {
+        try
+        {
+            return _socket.Receive(buf);
+        }
+        catch (SocketException e) when (IsTimeout(e))
+        {
+            string got = Encoding.Latin1.GetString([.. _buffer]);
+            throw new TimeoutException($"no answer for {ServerProcess.Patience.TotalSeconds} s; got so far: {got}{ServerProcess.DescribeServerOn(_port)}", e);
+        }
+    }
+
+    private static bool IsTimeout(SocketException e) => e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock;
 
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
@@ -49,7 +99,7 @@ public sealed class RawHttp : IDisposable
             int n;
             try
             {
-                n = _socket.Receive(buf);
+                n = Receive(buf);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
@@ -72,10 +122,10 @@ public sealed class RawHttp : IDisposable
         var buf = new byte[65536];
         while (!Encoding.Latin1.GetString([.. _buffer]).Contains(marker, StringComparison.Ordinal))
         {
-            int n = _socket.Receive(buf);
+            int n = Receive(buf);
             if (n == 0)
             {
-                throw new IOException($"connection closed before '{marker}' arrived; got: {Encoding.Latin1.GetString([.. _buffer])}");
+                throw new IOException($"connection closed before '{marker}' arrived; got: {Encoding.Latin1.GetString([.. _buffer])}{ServerProcess.DescribeServerOn(_port)}");
             }
             _buffer.AddRange(buf.AsSpan(0, n));
         }
@@ -99,10 +149,10 @@ public sealed class RawHttp : IDisposable
             while (sb.Length < need)
             {
                 var buf = new byte[65536];
-                int n = _socket.Receive(buf);
+                int n = Receive(buf);
                 if (n == 0)
                 {
-                    break;
+                    throw new IOException($"connection closed after {sb.Length} of {need} body bytes{ServerProcess.DescribeServerOn(_port)}");
                 }
                 sb.Append(Encoding.Latin1.GetString(buf, 0, n));
             }

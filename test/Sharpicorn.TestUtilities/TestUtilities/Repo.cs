@@ -36,8 +36,13 @@ public static class Repo
         {
             var psi = new System.Diagnostics.ProcessStartInfo("python3", "-c \"import sys; print(sys.executable)\"") { RedirectStandardOutput = true };
             using var p = System.Diagnostics.Process.Start(psi)!;
-            string exe = p.StandardOutput.ReadToEnd().Trim();
-            p.WaitForExit();
+            Task<string> output = p.StandardOutput.ReadToEndAsync();
+            if (!p.WaitForExit(ServerProcess.Patience))
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException("python3 on PATH did not answer within " + ServerProcess.Patience.TotalSeconds + " s");
+            }
+            string exe = output.Result.Trim();
             return exe.Contains("/.pyenv/", StringComparison.Ordinal) ? exe : null;
         }
         catch (System.ComponentModel.Win32Exception)

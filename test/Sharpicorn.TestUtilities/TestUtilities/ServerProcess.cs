@@ -1,29 +1,47 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Sharpicorn.Tests.TestUtilities;
 
 /// <summary>
-/// The real sharpicorn executable, bound to an ephemeral port. Ready means its "Listening at:"
-/// line has been printed: the socket is listening from then on, so a request sent now waits in
-/// the backlog until the app is loaded. No sleeping, no polling.
+/// The real sharpicorn executable, bound to port 0: the kernel picks a free port and the test
+/// reads it from the "Listening at:" line, so no test probes for a free port and then races
+/// another process for it. Ready means that line has been printed: the socket is listening from
+/// then on, so a request sent now waits in the backlog until the app is loaded. No sleeping, no
+/// polling. Every wait is bounded by <see cref="Patience"/> and fails with the server's error log.
 /// </summary>
 public sealed partial class ServerProcess : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// How long any wait on a server may take before the test fails. Only a failing test ever
+    /// waits this long; a passing one is woken by the event it waits for. Two minutes covers a
+    /// first-use publish by the launcher and a Python boot on a machine shared with other builds.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    /// <summary>Live servers by the port they listen on, so a client that times out can show what the server said.</summary>
+    private static readonly ConcurrentDictionary<int, ServerProcess> ByPort = new();
+
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
     private readonly StringBuilder _stdout = new();
-    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _lock = new();
+    private bool _stderrClosed;
 
     private ServerProcess(Process process)
     {
         _process = process;
     }
 
+    /// <summary>The first TCP port in the "Listening at:" line (0 for a server on unix sockets only).</summary>
     public int Port { get; private set; }
+
+    /// <summary>Every address of the "Listening at:" line, as printed (http://127.0.0.1:PORT, unix:PATH).</summary>
+    public IReadOnlyList<string> Addresses { get; private set; } = [];
 
     public int Pid => _process.Id;
 
@@ -52,14 +70,8 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>Starts "sharpicorn ARGS -b 127.0.0.1:0 --chdir test/apps" (unless args bind themselves).</summary>
     public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool waitReady = true, string? chdir = null, string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo(Repo.Launcher)
-        {
-            WorkingDirectory = workingDirectory ?? "",
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo psi = StartInfo(Repo.Launcher);
+        psi.WorkingDirectory = workingDirectory ?? "";
         var list = args.ToList();
         if (!list.Contains("-b") && !list.Any(a => a.StartsWith("--bind", StringComparison.Ordinal)))
         {
@@ -72,9 +84,6 @@ public sealed partial class ServerProcess : IDisposable
         {
             psi.ArgumentList.Add(a);
         }
-        // Tests pick their interpreter explicitly; an inherited one would make results depend on the shell.
-        psi.Environment.Remove("SHARPICORN_PYTHON");
-        psi.Environment.Remove("VIRTUAL_ENV");
         if (env is not null)
         {
             foreach ((string k, string v) in env)
@@ -82,6 +91,29 @@ public sealed partial class ServerProcess : IDisposable
                 psi.Environment[k] = v;
             }
         }
+        return Run(psi, waitReady);
+    }
+
+    /// <summary>A start info for <paramref name="exe"/> whose environment names no interpreter.</summary>
+    public static ProcessStartInfo StartInfo(string exe)
+    {
+        var psi = new ProcessStartInfo(exe);
+        // Tests pick their interpreter explicitly; an inherited one would make results depend on the shell.
+        psi.Environment.Remove("SHARPICORN_PYTHON");
+        psi.Environment.Remove("VIRTUAL_ENV");
+        return psi;
+    }
+
+    /// <summary>
+    /// Runs a command line the test built itself (a shell that hands sharpicorn a socket, say; build
+    /// it with <see cref="StartInfo"/>) and treats it as the server: its stderr is the error log, its "Listening at:" line the ready signal.
+    /// </summary>
+    public static ServerProcess Run(ProcessStartInfo psi, bool waitReady = true)
+    {
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var server = new ServerProcess(p);
         p.ErrorDataReceived += (_, e) => server.OnStderr(e.Data);
@@ -95,26 +127,43 @@ public sealed partial class ServerProcess : IDisposable
                 }
             }
         };
-        p.Exited += (_, _) => server._port.TrySetException(new InvalidOperationException("sharpicorn exited before it was ready:\n" + server.ErrorLog));
         p.Start();
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
         if (waitReady)
         {
-            if (!server._port.Task.Wait(StartTimeout))
-            {
-                server.Dispose();
-                throw new TimeoutException("sharpicorn did not print 'Listening at:' in time:\n" + server.ErrorLog);
-            }
-            server.Port = server._port.Task.Result;
+            server.WaitReady();
         }
         return server;
+    }
+
+    /// <summary>Waits for the "Listening at:" line; fails with the error log if it never comes or the server exits first.</summary>
+    public void WaitReady()
+    {
+        try
+        {
+            if (!_listening.Task.Wait(Patience))
+            {
+                throw new TimeoutException($"sharpicorn did not print 'Listening at:' within {Patience.TotalSeconds} s:\n" + ErrorLog);
+            }
+        }
+        catch (AggregateException e) when (e.InnerException is InvalidOperationException inner)
+        {
+            throw new InvalidOperationException(inner.Message, inner);
+        }
     }
 
     private void OnStderr(string? line)
     {
         if (line is null)
         {
+            lock (_lock)
+            {
+                _stderrClosed = true;
+                Monitor.PulseAll(_lock);
+            }
+            // End of stderr: everything the server will ever say has been read.
+            _listening.TrySetException(new InvalidOperationException("sharpicorn exited before it was ready:\n" + ErrorLog));
             return;
         }
         lock (_lock)
@@ -123,40 +172,71 @@ public sealed partial class ServerProcess : IDisposable
             Monitor.PulseAll(_lock);
         }
         Match m = ListeningRegex().Match(line);
-        if (m.Success)
+        if (m.Success && !_listening.Task.IsCompleted)
         {
-            _port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            Addresses = m.Groups[1].Value.Split(',');
+            Match tcp = Addresses.Select(a => TcpPortRegex().Match(a)).FirstOrDefault(t => t.Success) ?? Match.Empty;
+            if (tcp.Success)
+            {
+                Port = int.Parse(tcp.Groups[1].Value, CultureInfo.InvariantCulture);
+                ByPort[Port] = this;
+            }
+            _listening.TrySetResult(line);
         }
     }
 
-    [GeneratedRegex(@"Listening at: http://[^ ]*:(\d+)")]
+    [GeneratedRegex(@"Listening at: (\S+) \(\d+\)")]
     private static partial Regex ListeningRegex();
+
+    [GeneratedRegex(@"^http://.*:(\d+)$")]
+    private static partial Regex TcpPortRegex();
+
+    /// <summary>What the server on <paramref name="port"/> has logged, for a client's failure message.</summary>
+    public static string DescribeServerOn(int port) =>
+        ByPort.TryGetValue(port, out ServerProcess? s) ? $"\nsharpicorn (pid {s.Pid}) error log:\n{s.ErrorLog}" : "";
 
     /// <summary>Waits for the process to exit on its own and returns its exit code.</summary>
     public int WaitForExit(TimeSpan? timeout = null)
     {
-        if (!_process.WaitForExit(timeout ?? TimeSpan.FromSeconds(120)))
+        if (!_process.WaitForExit(timeout ?? Patience))
         {
-            throw new TimeoutException("sharpicorn did not exit:\n" + ErrorLog);
+            throw new TimeoutException($"sharpicorn did not exit within {(timeout ?? Patience).TotalSeconds} s:\n" + ErrorLog);
         }
+        // Let the asynchronous readers reach the end of the pipes, so the log is complete.
         _process.WaitForExit();
         return _process.ExitCode;
     }
 
     /// <summary>Waits until a line containing <paramref name="text"/> is in the error log (the server's own report, not a sleep).</summary>
-    public void WaitForLog(string text, TimeSpan? timeout = null)
+    public void WaitForLog(string text, TimeSpan? timeout = null) =>
+        WaitUntil(log => log.Contains(text, StringComparison.Ordinal), $"'{text}' never appeared in the log", timeout);
+
+    /// <summary>Waits until at least <paramref name="count"/> log lines contain <paramref name="text"/>.</summary>
+    public void WaitForLogCount(string text, int count, TimeSpan? timeout = null) =>
+        WaitUntil(log => CountLines(log, text) >= count, $"fewer than {count} lines with '{text}' in the log", timeout);
+
+    /// <summary>
+    /// Woken by each new log line; fails at the deadline or as soon as stderr has closed (the
+    /// server and everything that shared its stderr are gone, so the line can never come).
+    /// </summary>
+    private void WaitUntil(Func<string, bool> done, string failure, TimeSpan? timeout)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        TimeSpan bound = timeout ?? Patience;
+        var clock = Stopwatch.StartNew();
         lock (_lock)
         {
-            while (!_stderr.ToString().Contains(text, StringComparison.Ordinal))
+            while (!done(_stderr.ToString()))
             {
-                TimeSpan left = deadline - DateTime.UtcNow;
-                // Woken by each new log line; the bound only guards against a server that never logs it.
-                if (left <= TimeSpan.Zero || !Monitor.Wait(_lock, left) && DateTime.UtcNow >= deadline)
+                if (_stderrClosed)
                 {
-                    throw new TimeoutException($"'{text}' never appeared in the log:\n" + _stderr);
+                    throw new InvalidOperationException($"{failure}, and sharpicorn has exited:\n{_stderr}");
                 }
+                TimeSpan left = bound - clock.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException($"{failure} within {bound.TotalSeconds} s:\n{_stderr}");
+                }
+                Monitor.Wait(_lock, left);
             }
         }
     }
@@ -166,24 +246,9 @@ public sealed partial class ServerProcess : IDisposable
     public static void Signal(int pid, int signal) => _ = Kill(pid, signal);
 
     /// <summary>How many lines of the error log contain <paramref name="text"/>.</summary>
-    public int CountLog(string text) => ErrorLog.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+    public int CountLog(string text) => CountLines(ErrorLog, text);
 
-    /// <summary>Waits until at least <paramref name="count"/> log lines contain <paramref name="text"/>.</summary>
-    public void WaitForLogCount(string text, int count, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        lock (_lock)
-        {
-            while (_stderr.ToString().Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal)) < count)
-            {
-                TimeSpan left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !Monitor.Wait(_lock, left) && DateTime.UtcNow >= deadline)
-                {
-                    throw new TimeoutException($"fewer than {count} lines with '{text}' in the log:\n" + _stderr);
-                }
-            }
-        }
-    }
+    private static int CountLines(string log, string text) => log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int sig);
@@ -196,7 +261,7 @@ public sealed partial class ServerProcess : IDisposable
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
-                return long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
             }
         }
         return -1;
@@ -204,6 +269,10 @@ public sealed partial class ServerProcess : IDisposable
 
     public void Dispose()
     {
+        if (Port != 0)
+        {
+            ByPort.TryRemove(new KeyValuePair<int, ServerProcess>(Port, this));
+        }
         try
         {
             if (!_process.HasExited)
