@@ -49,11 +49,13 @@ public sealed class ProcessHousekeepingTests
     [RootFact]
     public void UserAndGroup_WorkersSwitch()
     {
-        // The worker loads the app as nobody: serve a copy from a directory nobody can read, not
-        // the clone, which may sit under a 0700 directory.
-        using var apps = new WorldReadableDirectory();
-        apps.Copy(Path.Combine(Repo.Apps, "wsgi_basic.py"));
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-u", "nobody", "-g", "nogroup", "wsgi_basic:app"], chdir: apps.FullName);
+        // The worker runs as nobody from then on: it loads the app, and the server's own assemblies
+        // (the published build is not one file), as nobody. The clone may sit under a 0700
+        // directory (a `mktemp -d`), so both are served from copies in a directory nobody can read.
+        using var world = new WorldReadableDirectory();
+        world.Copy(Path.Combine(Repo.Apps, "wsgi_basic.py"));
+        string server = Path.Combine(world.CopyFiles(Repo.PublishedServer(), "server"), "sharpicorn");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-u", "nobody", "-g", "nogroup", "wsgi_basic:app"], chdir: world.FullName, executable: server);
         int worker = WorkerPid(s.Port);
         Assert.StartsWith("65534", Status(worker, "Uid"), StringComparison.Ordinal);
         Assert.StartsWith("65534", Status(worker, "Gid"), StringComparison.Ordinal);

@@ -51,8 +51,16 @@ public sealed class RawHttp : IDisposable
         return c.ReadToClose();
     }
 
-    public static HttpReply Get(int port, string target, string extraHeaders = "") =>
-        HttpReply.Parse(Exchange(port, $"GET {target} HTTP/1.1\r\nHost: test\r\n{extraHeaders}Connection: close\r\n\r\n"));
+    /// <summary>One GET on its own connection; a connection closed without a response fails with the server's log.</summary>
+    public static HttpReply Get(int port, string target, string extraHeaders = "")
+    {
+        string raw = Exchange(port, $"GET {target} HTTP/1.1\r\nHost: test\r\n{extraHeaders}Connection: close\r\n\r\n");
+        if (!raw.Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            throw new IOException($"GET {target}: the connection closed without a complete response (got {raw.Length} bytes: {raw}){ServerProcess.DescribeServerOn(port)}");
+        }
+        return HttpReply.Parse(raw);
+    }
 
     public void Send(string latin1) => Send(Encoding.Latin1.GetBytes(latin1));
 

@@ -9,6 +9,29 @@ public static class Repo
 
     public static string Apps => Path.Combine(Root, "test", "apps");
 
+    /// <summary>
+    /// The published server the launcher runs (artifacts/bin), built first if it is missing or
+    /// stale: the launcher does that, under its lock, when asked for its version.
+    /// </summary>
+    public static string PublishedServer()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Launcher, "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        Task<string> output = p.StandardOutput.ReadToEndAsync();
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(ServerProcess.Patience))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Launcher} --version did not finish within {ServerProcess.Patience.TotalSeconds} s");
+        }
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Launcher} --version failed: {output.Result}{error.Result}");
+        }
+        return Path.Combine(Root, "artifacts", "bin");
+    }
+
     /// <summary>Debian's interpreter; its packages come from apt (python3-flask, python3-django).</summary>
     public const string DebianPython = "/usr/bin/python3";
 

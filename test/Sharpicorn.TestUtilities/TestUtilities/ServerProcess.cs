@@ -67,10 +67,13 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>Starts "sharpicorn ARGS -b 127.0.0.1:0 --chdir test/apps" (unless args bind themselves).</summary>
-    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool waitReady = true, string? chdir = null, string? workingDirectory = null)
+    /// <summary>
+    /// Starts "sharpicorn ARGS -b 127.0.0.1:0 --chdir test/apps" (unless args bind themselves),
+    /// through the launcher or, when given, another copy of the <paramref name="executable"/>.
+    /// </summary>
+    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool waitReady = true, string? chdir = null, string? workingDirectory = null, string? executable = null)
     {
-        ProcessStartInfo psi = StartInfo(Repo.Launcher);
+        ProcessStartInfo psi = StartInfo(executable ?? Repo.Launcher);
         psi.WorkingDirectory = workingDirectory ?? "";
         var list = args.ToList();
         if (!list.Contains("-b") && !list.Any(a => a.StartsWith("--bind", StringComparison.Ordinal)))

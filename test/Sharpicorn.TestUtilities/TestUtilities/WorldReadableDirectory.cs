@@ -38,6 +38,21 @@ public sealed class WorldReadableDirectory : IDisposable
         return target;
     }
 
+    /// <summary>Copies a directory's files (not its subdirectories) into a new subdirectory; executables stay executable (0755).</summary>
+    public string CopyFiles(string sourceDir, string name)
+    {
+        string target = Path.Combine(FullName, name);
+        Directory.CreateDirectory(target, DirMode);
+        File.SetUnixFileMode(target, DirMode);
+        foreach (string file in Directory.GetFiles(sourceDir))
+        {
+            string copy = Path.Combine(target, Path.GetFileName(file));
+            File.Copy(file, copy, overwrite: true);
+            File.SetUnixFileMode(copy, File.GetUnixFileMode(file).HasFlag(UnixFileMode.UserExecute) ? DirMode : FileMode);
+        }
+        return target;
+    }
+
     /// <summary>True when every directory from / down to <paramref name="dir"/> grants others read and execute.</summary>
     public static bool OthersCanEnter(string dir)
     {
