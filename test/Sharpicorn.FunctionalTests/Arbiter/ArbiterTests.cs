@@ -98,7 +98,7 @@ public sealed class ArbiterTests
     [Fact]
     public void TtinTtou_ChangeWorkerCount()
     {
-        using ServerProcess s = Start("-w", "1");
+        using ServerProcess s = Start("-w", "1", "--log-level", "debug");
         s.WaitForLogCount("Booting worker with pid", 1);
         s.Signal(SIGTTIN);
         s.WaitForLogCount("Booting worker with pid", 2);
@@ -106,6 +106,9 @@ public sealed class ArbiterTests
         s.WaitForLogCount("Booting worker with pid", 3);
         s.Signal(SIGTTOU);
         s.WaitForLogCount("Worker exiting", 1);
+        // "Booting worker" is the worker's first line, before it handles TERM: a worker that gets
+        // TERM then dies of it without a word (as gunicorn's does). Wait for all three to be up.
+        s.WaitForLogCount(") booted", 3);
         s.Signal(SIGTERM);
         Assert.Equal(0, s.WaitForExit());
         // The two that remained exit with the master.
