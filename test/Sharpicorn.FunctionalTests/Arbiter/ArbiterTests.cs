@@ -68,16 +68,19 @@ public sealed class ArbiterTests
         using ServerProcess s = Start("-w", "2", "--threads", "4");
         s.WaitForLogCount("Booting worker with pid", 2);
         List<int> before = BootedPids(s);
-        var load = new LoadGenerator(s.Port, 64, TimeSpan.FromSeconds(5));
+        // The load runs until the new workers have answered part of it, however long they take to boot.
+        var load = new LoadGenerator(s.Port, 64, ServerProcess.Patience);
         Task run = load.RunAsync();
         load.WaitForOk(500);
         s.Signal(SIGHUP);
         s.WaitForLog("Hang up: Master");
         s.WaitForLogCount("Booting worker with pid", 4);
         s.WaitForLogCount("Worker exiting", 2);
+        List<int> after = BootedPids(s).Except(before).ToList();
+        load.WaitUntil(() => load.Pids.Keys.Any(after.Contains), "a new worker answered");
+        load.Stop();
         await run;
         Assert.True(load.Failed == 0, $"{load.Failed} failed of {load.Ok + load.Failed}: {string.Join("; ", load.Errors.Take(5))}");
-        List<int> after = BootedPids(s).Except(before).ToList();
         Assert.Equal(2, after.Count);
         Assert.Contains(load.Pids.Keys, p => after.Contains(p));
         Assert.Contains(load.Pids.Keys, p => before.Contains(p));
@@ -88,8 +91,12 @@ public sealed class ArbiterTests
     {
         using ServerProcess s = Start("-w", "2", "--max-requests", "50");
         s.WaitForLogCount("Booting worker with pid", 2);
-        var load = new LoadGenerator(s.Port, 16, TimeSpan.FromSeconds(4));
-        await load.RunAsync();
+        // The load runs until a third worker has answered, however long replacements take to boot.
+        var load = new LoadGenerator(s.Port, 16, ServerProcess.Patience);
+        Task run = load.RunAsync();
+        load.WaitUntil(() => load.Pids.Count > 2, "a third worker answered");
+        load.Stop();
+        await run;
         Assert.True(load.Failed == 0, $"{load.Failed} failed of {load.Ok + load.Failed}: {string.Join("; ", load.Errors.Take(5))}");
         Assert.True(load.Pids.Count > 2, $"only {load.Pids.Count} worker pids served {load.Ok} requests");
         Assert.Contains("Autorestarting worker after current request.", s.ErrorLog, StringComparison.Ordinal);

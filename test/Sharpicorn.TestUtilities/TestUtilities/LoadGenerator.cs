@@ -1,20 +1,23 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Sharpicorn.Tests.TestUtilities;
 
 /// <summary>
-/// A bounded keep-alive load on /pid: N connections for a fixed time, each counting failures
-/// (a reset, a non-200) and the worker pids that answered. "Connection: close" is honoured
-/// by reconnecting, as any HTTP client does.
+/// A bounded keep-alive load on /pid: N connections until <see cref="Stop"/> or at most
+/// <c>duration</c>, each counting failures (a reset, a non-200) and the worker pids that
+/// answered. "Connection: close" is honoured by reconnecting, as any HTTP client does.
 /// </summary>
 public sealed class LoadGenerator(int port, int connections, TimeSpan duration)
 {
+    /// <summary>How often a waiter looks at the counters again (they change thousands of times a second).</summary>
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(10);
+
     private readonly ManualResetEventSlim _finished = new();
-    private readonly ManualResetEventSlim _reached = new();
     private long _ok;
     private long _failed;
-    private long _target = long.MaxValue;
+    private volatile bool _stop;
 
     public ConcurrentDictionary<int, long> Pids { get; } = new();
 
@@ -49,32 +52,44 @@ public sealed class LoadGenerator(int port, int connections, TimeSpan duration)
         return all;
     }
 
+    /// <summary>Ends the load: every connection finishes its request in flight and stops.</summary>
+    public void Stop() => _stop = true;
+
     /// <summary>
     /// Waits until at least <paramref name="count"/> requests have succeeded (the load is really on).
     /// Fails the test, with the server's error log, if the load ends or the wait runs out first.
     /// </summary>
-    public void WaitForOk(long count)
+    public void WaitForOk(long count) => WaitUntil(() => Ok >= count, $"{count} requests succeeded");
+
+    /// <summary>
+    /// Waits, while the load runs, until <paramref name="condition"/> holds (a new pid has answered,
+    /// say). Fails the test, with the server's error log, if the load ends or the wait runs out first.
+    /// </summary>
+    public void WaitUntil(Func<bool> condition, string what)
     {
-        Interlocked.Exchange(ref _target, count);
-        if (Ok >= count)
+        var clock = Stopwatch.StartNew();
+        while (!condition())
         {
-            return;
+            if (_finished.IsSet)
+            {
+                Fail($"the load ended before {what}");
+            }
+            if (clock.Elapsed > ServerProcess.Patience)
+            {
+                Fail($"not {what} within {ServerProcess.Patience.TotalSeconds} s");
+            }
+            _finished.Wait(CheckInterval);
         }
-        int woke = WaitHandle.WaitAny([_reached.WaitHandle, _finished.WaitHandle], ServerProcess.Patience);
-        if (Ok >= count)
-        {
-            return;
-        }
-        string why = woke == WaitHandle.WaitTimeout ? $"within {ServerProcess.Patience.TotalSeconds} s" : "before the load ended";
-        throw new TimeoutException($"fewer than {count} requests succeeded {why}: {Ok} ok, {Failed} failed ({string.Join("; ", Errors.Take(5))})"
-            + ServerProcess.DescribeServerOn(port));
     }
+
+    private void Fail(string why) =>
+        throw new TimeoutException($"{why}: {Ok} ok, {Failed} failed, pids {string.Join(",", Pids.Keys)} ({string.Join("; ", Errors.Take(5))}){ServerProcess.DescribeServerOn(port)}");
 
     private void Loop()
     {
         DateTime end = DateTime.UtcNow + duration;
         RawHttp? c = null;
-        while (DateTime.UtcNow < end)
+        while (!_stop && DateTime.UtcNow < end)
         {
             try
             {
@@ -87,10 +102,7 @@ public sealed class LoadGenerator(int port, int connections, TimeSpan duration)
                 }
                 int pid = JsonDocument.Parse(r.Body).RootElement.GetProperty("pid").GetInt32();
                 Pids.AddOrUpdate(pid, 1, (_, n) => n + 1);
-                if (Interlocked.Increment(ref _ok) >= Interlocked.Read(ref _target))
-                {
-                    _reached.Set();
-                }
+                Interlocked.Increment(ref _ok);
                 if (string.Equals(r.Header("Connection"), "close", StringComparison.OrdinalIgnoreCase))
                 {
                     c.Dispose();
