@@ -17,7 +17,7 @@ if ! dotnet format sharpicorn.slnx --verify-no-changes >"$results/format.log" 2>
 fi
 
 build_failed=0
-dotnet build sharpicorn.slnx -c Release --nologo -v quiet >"$results/build.log" 2>&1 || {
+dotnet build test/Sharpicorn.Tests.slnx -c Release --nologo -v quiet >"$results/build.log" 2>&1 || {
     echo "dotnet build failed:"; grep -E "error" "$results/build.log" | sort -u | head -20
     build_failed=1
 }
@@ -26,7 +26,7 @@ status=0
 if [ "$build_failed" = 0 ]; then
     # Projects run one after another (each runs its own tests in parallel, xunit.runner.json):
     # the functional tests start real servers and want the two cores to themselves.
-    dotnet test sharpicorn.slnx -c Release --no-build --nologo -m:1 \
+    dotnet test test/Sharpicorn.Tests.slnx -c Release --no-build --nologo -m:1 \
         --logger trx --results-directory "$results" "$@"
     status=$?
 fi

@@ -90,9 +90,21 @@ public sealed class LayeringTests
     public void TestProjects_MirrorSourceProjects()
     {
         var tests = Directory.EnumerateFiles(Path.Combine(Repo.Root, "test"), "*.csproj", SearchOption.AllDirectories).Select(Name).ToHashSet();
-        foreach (string layer in new[] { "Sharpicorn.Common", "Sharpicorn.Python", "Sharpicorn.Wsgi" })
+        foreach (string layer in new[] { "Sharpicorn.Common", "Sharpicorn.Python", "Sharpicorn.Wsgi", "Sharpicorn.Arbiter" })
         {
             Assert.Contains(layer + ".Tests", tests);
         }
+    }
+
+    [Fact]
+    public void TestSolution_ListsEveryTestProject()
+    {
+        // test.sh builds and runs test/Sharpicorn.Tests.slnx: a project missing from it would never run.
+        string solution = File.ReadAllText(Path.Combine(Repo.Root, "test", "Sharpicorn.Tests.slnx"));
+        var missing = Directory.EnumerateFiles(Path.Combine(Repo.Root, "test"), "*.csproj", SearchOption.AllDirectories)
+            .Select(Name)
+            .Where(n => !solution.Contains($"{n}/{n}.csproj", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(missing.Count == 0, "test projects missing from test/Sharpicorn.Tests.slnx: " + string.Join(", ", missing));
     }
 }
