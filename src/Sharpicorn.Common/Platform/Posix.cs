@@ -62,6 +62,45 @@ internal static partial class Posix
         return gr == 0 ? null : *(uint*)(gr + (2 * sizeof(nint)));
     }
 
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint Signal(int signal, nint handler);
+
+    [LibraryImport("libc", EntryPoint = "execv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int ExecV(string path, [MarshalAs(UnmanagedType.LPArray)] string?[] argv);
+
+    /// <summary>
+    /// A process started with one of gunicorn's signals ignored (nohup ignores SIGHUP; a
+    /// background job of a non-interactive shell starts with SIGINT and SIGQUIT ignored) keeps
+    /// ignoring it under .NET, which installs no handler over a SIG_IGN it inherited, while
+    /// gunicorn's signal.signal() takes them over regardless. So, before anything else runs,
+    /// such a process puts them back to their default and executes itself again: the new image
+    /// starts with them handled. Returns only when nothing had to be done (or the exec failed,
+    /// and the process goes on as before).
+    /// </summary>
+    public static void ReexecIfSignalsIgnored(string[] args)
+    {
+        ulong ignored = 0;
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+            {
+                ignored = ulong.Parse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            }
+        }
+        int[] handled = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGTTIN, SIGTTOU, SIGWINCH];
+        int[] reset = [.. handled.Where(sig => (ignored & (1UL << (sig - 1))) != 0)];
+        if (reset.Length == 0 || Environment.ProcessPath is not string self)
+        {
+            return;
+        }
+        foreach (int sig in reset)
+        {
+            Signal(sig, 0);
+        }
+        ExecV(self, [self, .. args, null]);
+    }
+
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     public static partial int SetSid();
 

@@ -51,6 +51,26 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void IntAndHup_StartedWithSignalsIgnored_StillHandled()
+    {
+        // nohup starts a process with SIGHUP ignored, a background job of a non-interactive shell
+        // with SIGINT and SIGQUIT ignored; gunicorn takes them over anyway, and so must sharpicorn.
+        System.Diagnostics.ProcessStartInfo psi = ServerProcess.StartInfo("/bin/bash");
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("trap '' HUP INT QUIT; exec \"$0\" -b 127.0.0.1:0 --python \"$1\" --chdir \"$2\" wsgi_basic:app");
+        psi.ArgumentList.Add(Repo.Launcher);
+        psi.ArgumentList.Add(Repo.DebianPython);
+        psi.ArgumentList.Add(Repo.Apps);
+        using var s = ServerProcess.Run(psi);
+        Assert.Equal(200, RawHttp.Get(s.Port, "/big?1").Status);
+        s.Signal(1);
+        s.WaitForLog("Hang up: Master");
+        s.Signal(2);
+        Assert.Equal(0, s.WaitForExit());
+        Assert.Contains("Handling signal: int", s.ErrorLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AccessLog_DefaultFormat_GunicornsAtoms()
     {
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--access-logfile", "-", "wsgi_basic:app"]);
