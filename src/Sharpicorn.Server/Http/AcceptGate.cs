@@ -39,6 +39,8 @@ internal sealed class AcceptGate : IRequestObserver
     private readonly int _capacity;
     private readonly long _limit;
     private readonly Action _limitReached;
+    private readonly Action<long>? _checkpoint;
+    private long _started;
     private int _used;
     private int _fresh;
     private int _open;
@@ -48,8 +50,10 @@ internal sealed class AcceptGate : IRequestObserver
 
     /// <param name="maxRequests">This worker's max_requests with its jitter; 0 is no limit.</param>
     /// <param name="limitReached">Called once, on a Kestrel thread, when the limit is reached: it must only enqueue.</param>
-    public AcceptGate(ServerSettings settings, PythonWorkerPool pool, long maxRequests, Action limitReached)
+    /// <param name="checkpoint">With max_requests, called with the started count at 1, 2, 4, 8, ... (a Kestrel thread): an early rate sample for asking for the replacement.</param>
+    public AcceptGate(ServerSettings settings, PythonWorkerPool pool, long maxRequests, Action limitReached, Action<long>? checkpoint = null)
     {
+        _checkpoint = checkpoint;
         _pool = pool;
         _sync = IsSync(settings);
         // sync: gunicorn's one request per thread; gthread: worker_connections (gunicorn's default 1000).
@@ -165,9 +169,17 @@ internal sealed class AcceptGate : IRequestObserver
 
     public void Dispatched(WsgiRequest request)
     {
-        if (_limit > 0 && Interlocked.Increment(ref _budget) >= _limit)
+        if (_limit > 0)
         {
-            Retire();
+            if (Interlocked.Increment(ref _budget) >= _limit)
+            {
+                Retire();
+            }
+            long n = Interlocked.Increment(ref _started);
+            if ((n & (n - 1)) == 0)
+            {
+                _checkpoint?.Invoke(n);
+            }
         }
         if (!_sync)
         {

@@ -65,7 +65,8 @@ internal static class WorkerHost
         }
 
         long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
-        var gate = new AcceptGate(settings, pool, maxRequests, () => signals.Writer.TryWrite(LimitReached));
+        WorkerMonitor? monitor = null;
+        var gate = new AcceptGate(settings, pool, maxRequests, () => signals.Writer.TryWrite(LimitReached), started => monitor?.Checkpoint(started));
         if (gate.ObservesRequests)
         {
             pool.Observer = gate;
@@ -73,7 +74,7 @@ internal static class WorkerHost
         KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, new KestrelLoggerFactory(log)).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
-        var monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
+        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
         monitor.Start();
 
         while (true)

@@ -111,6 +111,33 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
         }
     }
 
+    private readonly long _startedAt = MonotonicClock.NowMs(timeProvider ?? TimeProvider.System);
+
+    /// <summary>
+    /// The accept gate's early samples (at 1, 2, 4, 8, ... requests started): a worker whose
+    /// limit is only a few hundred ms of requests away must not wait for the first period to
+    /// ask. The rate since boot is a lower bound when the load started later.
+    /// </summary>
+    public void Checkpoint(long started)
+    {
+        if (Volatile.Read(ref _retireSent) != 0 || started < 4)
+        {
+            return;
+        }
+        long elapsed = Math.Max(1, MonotonicClock.NowMs(_time) - _startedAt);
+        AskIfWithinLead(started / (double)elapsed, maxRequests - started);
+    }
+
+    private void AskIfWithinLead(double rate, long left)
+    {
+        long lead = (2 * bootMs) + (2 * (long)Period.TotalMilliseconds);
+        if (left <= rate * lead)
+        {
+            log.Debug($"{left} requests left at ~{rate * 1000:0} req/s, boot {bootMs} ms: asking for a replacement");
+            Retire();
+        }
+    }
+
     private void AskForReplacementEarly(long now)
     {
         long done = pool.Completed;
@@ -120,13 +147,7 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
         }
         _lastTick = now;
         _lastCompleted = done;
-        long lead = (2 * bootMs) + (2 * (long)Period.TotalMilliseconds);
-        long left = maxRequests - done;
-        if (left <= _rate * lead)
-        {
-            log.Debug($"{left} requests left at ~{_rate * 1000:0} req/s, boot {bootMs} ms: asking for a replacement");
-            Retire();
-        }
+        AskIfWithinLead(_rate, maxRequests - done);
     }
 
     /// <summary>Asks the arbiter for a replacement (once); it then stops this worker gracefully. Any thread.</summary>
