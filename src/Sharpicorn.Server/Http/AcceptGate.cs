@@ -34,7 +34,6 @@ namespace Sharpicorn.Http;
 
 internal sealed class AcceptGate : IRequestObserver
 {
-    private readonly PythonWorkerPool _pool;
     private readonly bool _sync;
     private readonly int _capacity;
     private readonly long _limit;
@@ -48,18 +47,30 @@ internal sealed class AcceptGate : IRequestObserver
     private int _retired;
     private TaskCompletionSource? _waiter;
 
+    /// <param name="sync">gunicorn's sync rule (a slot per thread); else gthread's (open connections).</param>
+    /// <param name="capacity">Threads (sync) or worker_connections (gthread).</param>
     /// <param name="maxRequests">This worker's max_requests with its jitter; 0 is no limit.</param>
-    /// <param name="limitReached">Called once, on a Kestrel thread, when the limit is reached: it must only enqueue.</param>
+    /// <param name="limitReached">Called once, on a Kestrel thread, when the limit is reached, before that request is handed on: it must only set flags and enqueue.</param>
     /// <param name="checkpoint">With max_requests, called with the started count at 1, 2, 4, 8, ... (a Kestrel thread): an early rate sample for asking for the replacement.</param>
-    public AcceptGate(ServerSettings settings, PythonWorkerPool pool, long maxRequests, Action limitReached, Action<long>? checkpoint = null)
+    public AcceptGate(bool sync, int capacity, long maxRequests, Action limitReached, Action<long>? checkpoint = null)
     {
-        _checkpoint = checkpoint;
-        _pool = pool;
-        _sync = IsSync(settings);
-        // sync: gunicorn's one request per thread; gthread: worker_connections (gunicorn's default 1000).
-        _capacity = _sync ? settings.Threads : settings.WorkerConnections;
+        _sync = sync;
+        _capacity = capacity;
         _limit = maxRequests;
         _limitReached = limitReached;
+        _checkpoint = checkpoint;
+    }
+
+    /// <summary>The gate for this worker's settings; at the limit every further response of <paramref name="pool"/> says Connection: close.</summary>
+    public static AcceptGate Create(ServerSettings settings, PythonWorkerPool pool, long maxRequests, Action limitReached, Action<long>? checkpoint)
+    {
+        bool sync = IsSync(settings);
+        // sync: gunicorn's one request per thread; gthread: worker_connections (gunicorn's default 1000).
+        return new AcceptGate(sync, sync ? settings.Threads : settings.WorkerConnections, maxRequests, () =>
+        {
+            pool.Draining = true;
+            limitReached();
+        }, checkpoint);
     }
 
     /// <summary>gunicorn's config.worker_class: "sync" with threads &gt; 1 runs gthread.</summary>
@@ -216,10 +227,9 @@ internal sealed class AcceptGate : IRequestObserver
     {
         if (Interlocked.Exchange(ref _retired, 1) == 0)
         {
-            // Before this request's response is written: it already says Connection: close.
-            _pool.Draining = true;
-            Wake();
+            // Before this request is handed on: its response already says Connection: close.
             _limitReached();
+            Wake();
         }
     }
 }

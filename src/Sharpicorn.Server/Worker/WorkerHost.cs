@@ -66,7 +66,7 @@ internal static class WorkerHost
 
         long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
         WorkerMonitor? monitor = null;
-        var gate = new AcceptGate(settings, pool, maxRequests, () => signals.Writer.TryWrite(LimitReached), started => monitor?.Checkpoint(started));
+        var gate = AcceptGate.Create(settings, pool, maxRequests, () => signals.Writer.TryWrite(LimitReached), started => monitor?.Checkpoint(started));
         if (gate.ObservesRequests)
         {
             pool.Observer = gate;
