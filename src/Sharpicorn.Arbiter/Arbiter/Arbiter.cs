@@ -23,7 +23,11 @@
 //
 // Zero-drop replacement: a worker being replaced (HUP, max_requests, lifetime, memory) keeps
 // serving until its replacement reports Booted; only then does it get SIGTERM, and it drains:
-// it stops accepting, answers in-flight requests with Connection: close, then exits.
+// it stops accepting, answers in-flight requests with Connection: close, then exits. Limits
+// that can be foreseen are asked for ahead, so the replacement is serving when they end: a
+// worker sends Retire when its request rate says max_requests is one lead away (and stops
+// itself exactly at the limit), and the arbiter starts the replacement of a worker whose
+// max_worker_lifetime ends within twice its measured boot time, and stops it at the end.
 //
 // Workers are keyed by age (spawn order), never by pid: a late message from a reaped worker's
 // pipe cannot land on a new worker that happens to get the same pid.
@@ -210,16 +214,35 @@ internal sealed partial class Arbiter(
         }
     }
 
-    /// <summary>max_worker_lifetime and max_worker_memory: replace the worker gracefully.</summary>
+    /// <summary>
+    /// max_worker_lifetime: the replacement is spawned a lead ahead (twice this worker's own
+    /// measured boot time, plus a tick), so it is serving when the lifetime ends; at the end the
+    /// old worker is stopped (a drain) even if the replacement is late: its queue waits in the
+    /// kernel, nothing is dropped. max_worker_memory cannot be foreseen: the worker is replaced
+    /// the zero-drop way, serving until its replacement has booted.
+    /// </summary>
     private void CheckLimits(WorkerProcess w, long now)
     {
-        if (!w.Booted || w.Retiring || w.TerminatedAt is not null || w.AbortedAt is not null)
+        if (!w.Booted || w.TerminatedAt is not null || w.AbortedAt is not null)
         {
             return;
         }
-        if (w.LifetimeLimit > 0 && now - w.SpawnedAt > w.LifetimeLimit)
+        long age = now - w.SpawnedAt;
+        if (w.LifetimeLimit > 0 && age > w.LifetimeLimit)
         {
             log.Info($"Worker (pid:{w.Pid}) reached max_worker_lifetime ({w.LifetimeLimit / 1000} s); replacing it");
+            w.Retiring = true;
+            Terminate(w);
+            return;
+        }
+        if (w.Retiring)
+        {
+            return;
+        }
+        long lead = (2 * (w.BootedAt!.Value - w.SpawnedAt)) + (long)TickInterval.TotalMilliseconds;
+        if (w.LifetimeLimit > 0 && age > w.LifetimeLimit - lead)
+        {
+            log.Info($"Worker (pid:{w.Pid}) reaches max_worker_lifetime ({w.LifetimeLimit / 1000} s) in {Math.Max(0, w.LifetimeLimit - age)} ms; starting its replacement");
             w.Retiring = true;
         }
         else if (w.MemoryLimitKiB > 0 && processes.ReadRssKiB(w.Pid) is long rss && rss > w.MemoryLimitKiB)
@@ -238,7 +261,7 @@ internal sealed partial class Arbiter(
                 break;
             case WorkerMessage.Booted:
                 log.Debug($"Worker (pid:{w.Pid}) booted");
-                w.Booted = true;
+                w.BootedAt = Now;
                 w.LastProgress = Now;
                 _bootFailures = 0;
                 // A booted worker takes over from one that is being replaced.

@@ -13,7 +13,10 @@ internal sealed class WorkerProcess(IWorkerChild child, int age, long spawnedAt)
     /// <summary>Monotonic ms (<see cref="Platform.MonotonicClock"/>).</summary>
     public long SpawnedAt { get; } = spawnedAt;
 
-    public bool Booted { get; set; }
+    public bool Booted => BootedAt is not null;
+
+    /// <summary>When the worker reported Booted (monotonic ms); BootedAt - SpawnedAt is its measured boot time.</summary>
+    public long? BootedAt { get; set; }
 
     /// <summary>Last progress the worker reported (monotonic ms).</summary>
     public long LastProgress { get; set; } = spawnedAt;

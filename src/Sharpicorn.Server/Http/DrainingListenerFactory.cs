@@ -4,57 +4,88 @@ using Microsoft.AspNetCore.Connections;
 namespace Sharpicorn.Http;
 
 /// <summary>
-/// Kestrel's socket transport with two additions a graceful worker stop needs: stop accepting
-/// without touching live connections (the listening descriptor is this process's copy, so the
-/// kernel queue stays open for the other workers), and a count of live connections.
+/// Kestrel's socket transport with what sharing a kernel queue needs: accept only when the
+/// <see cref="AcceptGate"/> says this worker can serve one more connection (otherwise the
+/// connection stays queued for another worker), and stop accepting without touching live
+/// connections (the listening descriptor is this process's copy, so the kernel queue stays
+/// open for the other workers).
 /// </summary>
-internal sealed class DrainingListenerFactory(IConnectionListenerFactory inner) : IConnectionListenerFactory
+internal sealed class DrainingListenerFactory(IConnectionListenerFactory inner, AcceptGate gate) : IConnectionListenerFactory
 {
-    private readonly List<IConnectionListener> _inner = [];
-    private int _active;
+    private readonly List<GatedListener> _listeners = [];
 
-    public int ActiveConnections => Volatile.Read(ref _active);
+    public int ActiveConnections => gate.OpenConnections;
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         IConnectionListener listener = await inner.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        lock (_inner)
+        var gated = new GatedListener(listener, gate);
+        lock (_listeners)
         {
-            _inner.Add(listener);
+            _listeners.Add(gated);
         }
-        return new CountingListener(listener, this);
+        return gated;
     }
 
     /// <summary>Closes this process's listening descriptors; Kestrel's accept loops end, connections live on.</summary>
     public async Task StopAcceptingAsync()
     {
-        IConnectionListener[] listeners;
-        lock (_inner)
+        GatedListener[] listeners;
+        lock (_listeners)
         {
-            listeners = [.. _inner];
+            listeners = [.. _listeners];
         }
-        foreach (IConnectionListener l in listeners)
+        foreach (GatedListener l in listeners)
         {
             await l.UnbindAsync().ConfigureAwait(false);
         }
     }
 
-    private sealed class CountingListener(IConnectionListener inner, DrainingListenerFactory owner) : IConnectionListener
+    private sealed class GatedListener(IConnectionListener inner, AcceptGate gate) : IConnectionListener
     {
+        private volatile bool _unbound;
+
         public EndPoint EndPoint => inner.EndPoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
-            ConnectionContext? c = await inner.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            if (c is not null)
+            // null ends Kestrel's accept loop for this listener, as an unbound socket does.
+            if (!await gate.EnterAcceptAsync(() => _unbound, cancellationToken).ConfigureAwait(false))
             {
-                Interlocked.Increment(ref owner._active);
-                c.ConnectionClosed.Register(static o => Interlocked.Decrement(ref ((DrainingListenerFactory)o!)._active), owner);
+                return null;
             }
+            ConnectionContext? c;
+            try
+            {
+                c = await inner.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                gate.AcceptFailed();
+                throw;
+            }
+            if (c is null)
+            {
+                gate.AcceptFailed();
+                return null;
+            }
+            FreshConnection fresh = gate.Accepted();
+            // Request features fall back to the connection's, so the first request finds it.
+            c.Features.Set(fresh);
+            c.ConnectionClosed.Register(static o =>
+            {
+                var (g, f) = ((AcceptGate, FreshConnection))o!;
+                g.Closed(f);
+            }, (gate, fresh));
             return c;
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            _unbound = true;
+            gate.Wake();
+            return inner.UnbindAsync(cancellationToken);
+        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

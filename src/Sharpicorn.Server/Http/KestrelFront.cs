@@ -12,8 +12,8 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
 {
     private const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
 
-    /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners).</summary>
-    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, ILoggerFactory loggerFactory)
+    /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners), accepting only what <paramref name="gate"/> lets through.</summary>
+    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ILoggerFactory loggerFactory)
     {
         // A bare LF ending the request line or a header is a request-smuggling vector behind a
         // proxy that reads it differently (RFC 9112 2.2 allows rejecting it; gunicorn 22+
@@ -35,7 +35,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         {
             options.ListenHandle(fd, o => o.Protocols = HttpProtocols.Http1);
         }
-        var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory));
+        var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), gate);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         await server.StartAsync(app, CancellationToken.None).ConfigureAwait(false);
         return new KestrelFront(server, transport);

@@ -35,8 +35,10 @@ internal static class KestrelLimits
         limits.MinRequestBodyDataRate = null;
         limits.MinResponseDataRate = null;
 
-        // worker_connections: gunicorn's default 1000 per worker (gthread).
-        limits.MaxConcurrentConnections = s.WorkerConnections;
-        limits.MaxConcurrentUpgradedConnections = s.WorkerConnections;
+        // worker_connections (gunicorn's default 1000, gthread only) is applied by AcceptGate
+        // before accept(2): over it a connection stays in the kernel queue for another worker,
+        // where Kestrel's MaxConcurrentConnections would accept it and close it.
+        limits.MaxConcurrentConnections = null;
+        limits.MaxConcurrentUpgradedConnections = null;
     }
 }

@@ -5,6 +5,7 @@
 //   load) -> Python threads -> Kestrel on the inherited sockets -> "booted" to the arbiter ->
 //   monitor thread (heartbeats, request timeouts, max_requests).
 // Signals are gunicorn's worker signals; handlers only enqueue, the main thread acts:
+//   (internal)  max_requests reached (AcceptGate): as TERM, after asking to be replaced.
 //   TERM        drain: stop accepting, Connection: close on every response, wait for the open
 //               connections (at most keepalive + 1 s), then let in-flight requests finish
 //               within graceful_timeout. Exit 0.
@@ -63,9 +64,17 @@ internal static class WorkerHost
             return failure;
         }
 
-        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
+        WorkerMonitor? monitor = null;
+        var gate = AcceptGate.Create(settings, pool, maxRequests, () => signals.Writer.TryWrite(LimitReached), started => monitor?.Checkpoint(started));
+        if (gate.ObservesRequests)
+        {
+            pool.Observer = gate;
+        }
+        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
-        var monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT));
+        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
         monitor.Start();
 
         while (true)
@@ -81,6 +90,13 @@ internal static class WorkerHost
                     DumpBusyThreads(pool, log);
                     log.Info($"Worker exiting (pid: {pid})");
                     return 1;
+                case LimitReached:
+                    // gunicorn's words when max_requests is reached. The gate already stopped
+                    // accepting; the arbiter spawned (or now spawns) the replacement.
+                    log.Info("Autorestarting worker after current request.");
+                    monitor.Retire();
+                    await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
+                    break;
                 case Posix.SIGTERM:
                     await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
                     break;
@@ -95,6 +111,16 @@ internal static class WorkerHost
             log.Info($"Worker exiting (pid: {pid})");
             return ExitCodes.Ok;
         }
+    }
+
+    /// <summary>Not a signal: the accept gate's "max_requests reached", queued on the same loop.</summary>
+    private const int LimitReached = -1;
+
+    /// <summary>From process start to serving: what a replacement will take too (its request for one is timed by it).</summary>
+    private static long BootMilliseconds()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return Math.Max(0, (long)(DateTime.Now - self.StartTime).TotalMilliseconds);
     }
 
     /// <summary>-g then -u, before Python starts, so the app never runs with the arbiter's privileges (gunicorn's set_owner_process).</summary>

@@ -35,7 +35,14 @@ internal sealed class PythonWorkerPool
     /// <summary>Requests finished since the worker started (for max_requests).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
-    internal void CountCompleted() => Interlocked.Increment(ref _completed);
+    internal void CountCompleted()
+    {
+        Interlocked.Increment(ref _completed);
+        Observer?.Completed();
+    }
+
+    /// <summary>The transport's accept gate, set before the first request; null when nothing gates accepts.</summary>
+    public IRequestObserver? Observer { get; set; }
 
     /// <summary>Set when the worker is stopping: every response from now on says Connection: close.</summary>
     public bool Draining
@@ -63,6 +70,7 @@ internal sealed class PythonWorkerPool
 
     public void Dispatch(WsgiRequest request)
     {
+        Observer?.Dispatched(request);
         PythonWorker? worker;
         lock (_lock)
         {

@@ -99,25 +99,73 @@ public sealed class ReplacementTests
     }
 
     [Fact]
-    public void MaxWorkerLifetime_Reached_ReplacedGracefully()
+    public void MaxWorkerLifetime_BootTook2s_ReplacementSpawnedTwiceThatPlusATickAhead()
     {
         using var h = new ArbiterHarness(s =>
         {
             s.MaxWorkerLifetime = 60;
             s.Timeout = 0;
         });
+        h.Start();
+        FakeChild old = h.Worker(1);
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        h.Booted(old);
+
+        // Spawned at 0, booted at 2 s: the lead is 2 x 2 s + 0.5 s, so the replacement starts after 55.5 s.
+        h.TickFor(TimeSpan.FromSeconds(53.5));
+        Assert.Single(h.Spawned);
+        h.Tick(TimeSpan.FromSeconds(0.5));
+
+        Assert.Equal(2, h.Spawned.Count);
+        Assert.Contains($"Worker (pid:{old.Pid}) reaches max_worker_lifetime (60 s) in 4000 ms; starting its replacement", h.Log, StringComparison.Ordinal);
+        Assert.Empty(h.SignalsTo(old));
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        h.Booted(h.Worker(2));
+        Assert.Equal([Posix.SIGTERM], h.SignalsTo(old));
+    }
+
+    [Fact]
+    public void MaxWorkerLifetime_ReplacementLate_OldStoppedAtItsLifetime()
+    {
+        using var h = new ArbiterHarness(s =>
+        {
+            s.MaxWorkerLifetime = 60;
+            s.Timeout = 0;
+            s.BootTimeout = 0;
+        });
         h.StartBooted();
         FakeChild old = h.Worker(1);
 
         h.TickFor(TimeSpan.FromSeconds(60));
-        Assert.Single(h.Spawned);
-        h.Tick(TimeSpan.FromSeconds(1));
-
         Assert.Equal(2, h.Spawned.Count);
-        Assert.Contains($"Worker (pid:{old.Pid}) reached max_worker_lifetime (60 s); replacing it", h.Log, StringComparison.Ordinal);
         Assert.Empty(h.SignalsTo(old));
-        h.Booted(h.Worker(2));
+        h.Tick(TimeSpan.FromSeconds(0.5));
+
         Assert.Equal([Posix.SIGTERM], h.SignalsTo(old));
+        Assert.Contains($"Worker (pid:{old.Pid}) reached max_worker_lifetime (60 s); replacing it", h.Log, StringComparison.Ordinal);
+        // Its replacement was already started: stopping the old one spawns nothing more.
+        Assert.Equal(2, h.Spawned.Count);
+        h.Booted(h.Worker(2));
+        Assert.Empty(h.SignalsTo(h.Worker(2)));
+    }
+
+    [Fact]
+    public void RetireMessage_WorkerStopsItselfAtMaxRequests_OneReplacementOnly()
+    {
+        using var h = new ArbiterHarness(s => s.Workers = 2);
+        h.StartBooted();
+        FakeChild old = h.Worker(1);
+
+        // max_requests: the worker asks early, then drains and exits on its own at its limit.
+        h.Send(old, WorkerMessage.Retire);
+        h.Exit(old, Sharpicorn.Arbiter.ChildExit.Exited(0));
+        h.Tick(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, h.Spawned.Count);
+        h.Booted(h.Worker(3));
+
+        Assert.Equal(3, h.Spawned.Count);
+        Assert.Empty(h.SignalsTo(h.Worker(2)));
+        Assert.DoesNotContain("[ERROR]", h.Log, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ internal static class WorkerProcessSettings
             Default = "sync", DefaultOrigin = "gunicorn's default",
             Validate = WorkerClass,
             Set = (s, v) => s.WorkerClass = v ?? "sync", Get = s => s.WorkerClass,
-            Notes = "Only `sync` and `gthread` (and their gunicorn class paths) are accepted; gevent, eventlet, tornado, gunicorn's asgi and uvicorn's workers are refused. Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. A sync worker keeps connections alive and queues requests in-process instead of leaving them in the kernel backlog.",
+            Notes = "Only `sync` and `gthread` (and their gunicorn class paths) are accepted; gevent, eventlet, tornado, gunicorn's asgi and uvicorn's workers are refused. Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. As in gunicorn, `sync` with `--threads` > 1 is `gthread`. The class decides when a worker accepts: `sync` only while a Python thread is free (a busy worker leaves new connections in the kernel backlog for an idle one), `gthread` while it has fewer than `worker_connections` open connections. A sync worker keeps connections alive, which gunicorn's does not.",
         },
         new IntSetting
         {
@@ -36,7 +36,7 @@ internal static class WorkerProcessSettings
             Help = "The maximum number of simultaneous clients per worker.",
             Default = 1000, DefaultOrigin = "gunicorn's default", Min = 1,
             Set = (s, v) => s.WorkerConnections = v, Get = s => s.WorkerConnections,
-            Notes = "Kestrel's MaxConcurrentConnections per worker, for sync too (gunicorn's sync ignores it). Over the cap a connection is accepted and closed rather than left in the backlog.",
+            Notes = "As in gunicorn, it bounds gthread workers only: over it a worker stops accepting and new connections wait in the kernel backlog for another worker.",
         },
         new IntSetting
         {
@@ -44,6 +44,7 @@ internal static class WorkerProcessSettings
             Help = "Requests a worker serves before it is replaced; 0 is no limit.",
             Default = 0, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.MaxRequests = v, Get = s => s.MaxRequests,
+            Notes = "Exact: a worker never starts more requests than this (+ its jitter). At the limit it stops accepting, answers with `Connection: close` and drains; its replacement is spawned ahead, from the worker's measured request rate and boot time, and requests beyond the limit wait in the kernel backlog, never fail.",
         },
         new IntSetting
         {
