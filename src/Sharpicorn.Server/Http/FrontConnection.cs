@@ -27,7 +27,7 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Sharpicorn.Http;
 
-/// <summary>The connection Kestrel's HTTP layer sees: the transport's, with a FIN kept from counting as a disconnect.</summary>
+/// <summary>The connection Kestrel's HTTP layer sees: the transport's, with a FIN kept from counting as a disconnect and its input watched by a <see cref="HeadScanner"/>.</summary>
 internal sealed class FrontConnection : ConnectionContext
 {
     /// <summary>Linux's IPPROTO_TCP level and TCP_INFO option (netinet/tcp.h).</summary>
@@ -40,10 +40,15 @@ internal sealed class FrontConnection : ConnectionContext
 
     private readonly ConnectionContext _inner;
     private readonly CancellationTokenSource _closed = new();
+    private IDuplexPipe _transport;
 
     private FrontConnection(ConnectionContext inner)
     {
         _inner = inner;
+        var scanner = new HeadScanner(inner.Transport.Input);
+        _transport = new DuplexPipe(scanner, inner.Transport.Output);
+        // Requests find it through their feature collection, which falls back to the connection's.
+        inner.Features.Set(scanner);
         inner.ConnectionClosed.UnsafeRegister(static s => ((FrontConnection)s!).OnTransportClosed(), this);
     }
 
@@ -66,8 +71,8 @@ internal sealed class FrontConnection : ConnectionContext
 
     public override IDuplexPipe Transport
     {
-        get => _inner.Transport;
-        set => _inner.Transport = value;
+        get => _transport;
+        set => _transport = value;
     }
 
     public override CancellationToken ConnectionClosed
