@@ -99,7 +99,11 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        _consumed += _last.Slice(_last.Start, consumed).Length;
+        SequencePosition start = _last.Start;
+        // Within one segment (a request head, nearly always) the positions' integers are indexes into it.
+        _consumed += ReferenceEquals(consumed.GetObject(), start.GetObject())
+            ? consumed.GetInteger() - start.GetInteger()
+            : _last.Slice(start, consumed).Length;
         inner.AdvanceTo(consumed, examined);
     }
 
