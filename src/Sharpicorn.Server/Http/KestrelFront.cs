@@ -33,7 +33,11 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         KestrelLimits.Apply(options.Limits, settings);
         foreach (ulong fd in listenFds)
         {
-            options.ListenHandle(fd, o => o.Protocols = HttpProtocols.Http1);
+            options.ListenHandle(fd, o =>
+            {
+                o.Protocols = HttpProtocols.Http1;
+                o.Use(FrontConnection.Wrap);
+            });
         }
         var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), gate);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);

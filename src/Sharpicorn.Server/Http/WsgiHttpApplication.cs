@@ -20,6 +20,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     public Task ProcessRequestAsync(WsgiRequest context)
     {
         RequestChecks.Rejection? rejection = RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
+        if (rejection is null && context.Request.Headers.ContentLength is long length
+            && context.Features.Get<HeadScanner>() is { } scanner && !scanner.CheckContentLength(length))
+        {
+            // Kestrel took a value such as "+5" as 5; the raw bytes said something else (RFC 9110: 1*DIGIT).
+            rejection = new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
+        }
         if (rejection is null)
         {
             string? scheme = forwarded.Scheme(context.Request, context.Connection.RemoteIpAddress);

@@ -356,7 +356,16 @@ internal sealed class PythonWorker : IPyFunctionTarget
     private void Complete(WsgiRequest request)
     {
         WorkerSettings settings = _pool.Settings;
-        if (settings.AccessLog is { } log)
+        if (request.Failure == WsgiFailure.ClientDisconnected)
+        {
+            // The client went away before the response was delivered: gunicorn logs this at debug
+            // level only ("Ignoring EPIPE"), and there is no response to put in the access log.
+            if (settings.ErrorLog is { } errors && errors.IsEnabled(Logging.LogLevel.Debug))
+            {
+                errors.Debug("Ignoring EPIPE");
+            }
+        }
+        else if (settings.AccessLog is { } log)
         {
             try
             {

@@ -98,11 +98,28 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
                 data = data[..(int)remaining];
             }
         }
+        if (req.Lifetime.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel aborted the output (the client reset the connection): its writer hands out
+            // no more buffers, so the bytes go nowhere and the client never sees them.
+            req.Failure = WsgiFailure.ClientDisconnected;
+            return;
+        }
         PipeWriter writer = req.Body.Writer;
         while (!data.IsEmpty)
         {
             int n = Math.Min(data.Length, CopySlice);
-            writer.Write(data[..n]);
+            try
+            {
+                writer.Write(data[..n]);
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or ObjectDisposedException or IOException)
+            {
+                // The abort raced this write (it happens on Kestrel's transport thread); an aborted
+                // response writer can hand out an empty span, which Write reports as out of range.
+                req.Failure = WsgiFailure.ClientDisconnected;
+                return;
+            }
             data = data[n..];
             req.BytesSent += n;
             req.UnflushedBytes += n;

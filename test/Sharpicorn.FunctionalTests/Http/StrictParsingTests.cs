@@ -18,6 +18,62 @@ public sealed class StrictParsingTests(BasicServerFixture fx) : IClassFixture<Ba
         Assert.Equal(200, RawHttp.Get(fx.Port, "/pid").Status);
     }
 
+    [Theory]
+    [InlineData("+5")]
+    [InlineData("-0")]
+    [InlineData("+0")]
+    [InlineData("+05")]
+    [InlineData("\v5")]
+    [InlineData("5\f")]
+    [InlineData("5,5")]
+    [InlineData("5 5")]
+    [InlineData("0x5")]
+    [InlineData("-5")]
+    public void ContentLength_NotDigits_Rejected400_NothingServed(string value)
+    {
+        // If "+5" were read as 5, "hello" would be the body and the GET a second request.
+        string reply = RawHttp.Exchange(fx.Port, $"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {value}\r\n\r\nhelloGET /pid HTTP/1.1\r\nHost: t\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", reply, StringComparison.Ordinal);
+        Assert.Equal(1, CountStatusLines(reply));
+    }
+
+    [Fact]
+    public void ContentLength_SignedAfterValidKeptAliveRequest_Rejected400()
+    {
+        string reply = RawHttp.Exchange(fx.Port, "GET /pid HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: +5\r\n\r\nhelloGET /pid HTTP/1.1\r\nHost: t\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.1 400 Bad Request\r\n", reply, StringComparison.Ordinal);
+        Assert.Equal(2, CountStatusLines(reply));
+    }
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData(" 5")]
+    [InlineData("5 ")]
+    [InlineData("\t5\t")]
+    [InlineData("005")]
+    public void ContentLength_DigitsWithOptionalWhitespace_Served(string value)
+    {
+        string reply = RawHttp.Exchange(fx.Port, $"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {value}\r\nConnection: close\r\n\r\nhello");
+        HttpReply r = HttpReply.Parse(reply);
+        Assert.Equal(200, r.Status);
+        Assert.Equal("hello", r.Body);
+    }
+
+    [Theory]
+    [InlineData("Content-Length: 25\r\n\r\nx\r\nContent-Length: +5\r\n\r\n")]
+    [InlineData("Content-Length: 23\r\n\r\nx\r\nContent-Length: +5\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\n\r\n17\r\nx\r\nContent-Length: +5\r\n\r\n0\r\n\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\n\r\n15\r\nx\r\nContent-Length: +5\r\n0\r\n\r\n")]
+    public void ContentLength_SignedLineInsideABody_NextRequestServed(string framingAndBody)
+    {
+        // Body bytes that look like a bad header line are not a head: both requests are answered.
+        string reply = RawHttp.Exchange(fx.Port, $"POST /echo HTTP/1.1\r\nHost: t\r\n{framingAndBody}POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
+        Assert.Equal(2, CountStatusLines(reply));
+        Assert.EndsWith("\r\n\r\nok", reply, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void CrLf_Served()
     {
