@@ -90,7 +90,7 @@ public sealed class LayeringTests
     public void TestProjects_MirrorSourceProjects()
     {
         var tests = Directory.EnumerateFiles(Path.Combine(Repo.Root, "test"), "*.csproj", SearchOption.AllDirectories).Select(Name).ToHashSet();
-        foreach (string layer in new[] { "Sharpicorn.Common", "Sharpicorn.Python", "Sharpicorn.Wsgi", "Sharpicorn.Arbiter" })
+        foreach (string layer in new[] { "Sharpicorn.Common", "Sharpicorn.Python", "Sharpicorn.Wsgi", "Sharpicorn.Server", "Sharpicorn.Arbiter" })
         {
             Assert.Contains(layer + ".Tests", tests);
         }
