@@ -18,7 +18,9 @@ settings.configure(
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
     INSTALLED_APPS=[],
-    MIDDLEWARE=[],
+    # CommonMiddleware, as every startproject has: among other things it sets Content-Length,
+    # without which a keep-alive HTTP/1.1 server must chunk or close.
+    MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
     TEMPLATES=[{
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         # The locmem loader keeps the project in one file; the cached loader around it is what
