@@ -17,5 +17,4 @@ conformance:
 	../shared/conformance/run-http-corpus --server $(CURDIR)/sharpicorn
 
 bench:
-	bench/run.sh
-	bench/workers.sh
+	bench/suite
