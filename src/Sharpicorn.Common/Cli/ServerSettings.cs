@@ -105,6 +105,15 @@ internal sealed class ServerSettings
     /// <summary>forwarded_allow_ips: "127.0.0.1,::1" (gunicorn 22's default), or $FORWARDED_ALLOW_IPS.</summary>
     public string ForwardedAllowIps { get; set; } = "127.0.0.1,::1";
 
+    /// <summary>forwarded_remote_addr: "off" (sharpicorn's own), "x-forwarded-for" or "forwarded": the header a trusted front end names the client in.</summary>
+    public string ForwardedRemoteAddr { get; set; } = "off";
+
+    /// <summary>proxy_protocol: "off" (gunicorn's default), "v1", "v2" or "auto".</summary>
+    public string ProxyProtocol { get; set; } = "off";
+
+    /// <summary>proxy_allow_ips: "127.0.0.1,::1" (gunicorn's default).</summary>
+    public string ProxyAllowIps { get; set; } = "127.0.0.1,::1";
+
     /// <summary>secure_scheme_headers: gunicorn's default trio. Settable from a config file only, as in gunicorn.</summary>
     public Dictionary<string, string> SecureSchemeHeaders { get; } = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -12,38 +12,19 @@ namespace Sharpicorn.Http;
 /// </summary>
 internal sealed class ForwardedScheme
 {
-    private readonly bool _any;
-    private readonly List<IPNetwork> _networks = [];
+    private readonly AddressAllowList _trusted;
     private readonly Dictionary<string, string> _headers;
 
     public ForwardedScheme(ServerSettings settings)
     {
         _headers = settings.SecureSchemeHeaders;
-        foreach (string part in settings.ForwardedAllowIps.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (part == "*")
-            {
-                _any = true;
-            }
-            else if (IPNetwork.TryParse(part, out IPNetwork net))
-            {
-                _networks.Add(net);
-            }
-            else if (IPAddress.TryParse(part, out IPAddress? ip))
-            {
-                _networks.Add(new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            }
-            else
-            {
-                throw new FormatException($"forwarded_allow_ips: '{part}' is not an IP address or network");
-            }
-        }
+        _trusted = new AddressAllowList(settings.ForwardedAllowIps, "forwarded_allow_ips");
     }
 
     /// <summary>"https" or "http" (null when the headers contradict each other).</summary>
     public string? Scheme(IHttpRequestFeature request, IPAddress? peer)
     {
-        if (_headers.Count == 0 || !Trusted(peer))
+        if (_headers.Count == 0 || !_trusted.Allows(peer))
         {
             return "http";
         }
@@ -62,25 +43,5 @@ internal sealed class ForwardedScheme
             scheme = s;
         }
         return scheme ?? "http";
-    }
-
-    private bool Trusted(IPAddress? peer)
-    {
-        if (_any || peer is null)
-        {
-            return true;
-        }
-        if (peer.IsIPv4MappedToIPv6)
-        {
-            peer = peer.MapToIPv4();
-        }
-        foreach (IPNetwork n in _networks)
-        {
-            if (n.Contains(peer))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
@@ -31,11 +32,17 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
             AllowHostHeaderOverride = true,
         };
         KestrelLimits.Apply(options.Limits, settings);
+        // The PROXY header comes before anything HTTP, so it is read first, on the same clock as a request head.
+        Func<ConnectionDelegate, ConnectionDelegate>? proxyProtocol = ProxyProtocolConnection.Create(settings, options.Limits.RequestHeadersTimeout, loggerFactory.CreateLogger("Sharpicorn.Http.ProxyProtocol"));
         foreach (ulong fd in listenFds)
         {
             options.ListenHandle(fd, o =>
             {
                 o.Protocols = HttpProtocols.Http1;
+                if (proxyProtocol is not null)
+                {
+                    o.Use(proxyProtocol);
+                }
                 o.Use(FrontConnection.Wrap);
             });
         }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Sharpicorn.Cli;
@@ -14,6 +15,7 @@ namespace Sharpicorn.Http;
 internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings settings, ForwardedScheme forwarded, ErrorLog log) : IHttpApplication<WsgiRequest>
 {
     private readonly bool _refuseUnderscores = settings.HeaderMap == "refuse";
+    private readonly ForwardedClient? _forwardedClient = ForwardedClient.Create(settings);
 
     public WsgiRequest CreateContext(IFeatureCollection contextFeatures) => new(contextFeatures);
 
@@ -28,7 +30,15 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         if (rejection is null)
         {
-            string? scheme = forwarded.Scheme(context.Request, context.Connection.RemoteIpAddress);
+            // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
+            IPAddress? peer = context.Features.Get<ProxiedConnection>() is { } proxied ? proxied.SocketPeer : context.Connection.RemoteIpAddress;
+            if (_forwardedClient is not null && _forwardedClient.Client(context.Request.Headers[_forwardedClient.HeaderName], peer) is { } client)
+            {
+                // Kestrel resets these from the connection for every request, so this lasts one request.
+                context.Connection.RemoteIpAddress = client.Address;
+                context.Connection.RemotePort = client.Port;
+            }
+            string? scheme = forwarded.Scheme(context.Request, peer);
             if (scheme is null)
             {
                 rejection = new(400, "Bad Request", "Contradictory scheme headers");

@@ -5,7 +5,6 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Server Mechanics" section, in gunicorn's order.</summary>
 internal static class ServerMechanicsSettings
 {
-    private const string Proxy = "the PROXY protocol is not supported yet";
     private const string Uwsgi = "the uwsgi protocol is not implemented; sharpicorn speaks HTTP/1.1 only";
     private const string Paste = "PasteDeploy apps are not supported";
     private const string PasteInstead = "Name the WSGI app as MODULE:VARIABLE (for Pyramid, a module that calls get_app or paste.deploy.loadapp)";
@@ -169,16 +168,19 @@ internal static class ServerMechanicsSettings
             Name = "proxy_protocol", Section = Section.ServerMechanics, Flags = ["--proxy-protocol"], Meta = "MODE", Const = "auto",
             Help = "Read a PROXY protocol header first: off, v1, v2 or auto (the bare flag).",
             Default = "off", DefaultOrigin = "gunicorn's default",
-            Choices = ["off", "false", "v1", "v2", "auto", "true"], IgnoreCase = true,
-            Validate = v => v switch { "true" => "auto", "false" => "off", _ => v },
-            Status = SettingStatus.Refused, Planned = true, Reason = Proxy,
+            // gunicorn 26's validate_proxy_protocol spellings, normalised as it does.
+            Choices = ["off", "false", "0", "none", "v1", "v2", "auto", "true", "1"], IgnoreCase = true,
+            Validate = v => v switch { "true" or "1" => "auto", "false" or "0" or "none" => "off", _ => v },
+            Set = (s, v) => s.ProxyProtocol = v ?? "off", Get = s => s.ProxyProtocol,
+            Notes = "Every connection on a PROXY port must start with a header (v1 text, v2 binary with TCP4, TCP6, UNKNOWN or LOCAL; TLVs are skipped): one without is answered 400 and closed, never served as plain HTTP as gunicorn does. A v2 header gunicorn cannot parse is answered 400, not 500.",
         },
         new StringSetting
         {
             Name = "proxy_allow_ips", Section = Section.ServerMechanics, Flags = ["--proxy-allow-from"],
             Help = "Front-end IPs (or networks, or '*') allowed to send a PROXY header.",
             Default = "127.0.0.1,::1", DefaultOrigin = "gunicorn's default", CommaList = true,
-            Status = SettingStatus.Refused, Planned = true, Reason = Proxy,
+            Set = (s, v) => s.ProxyAllowIps = v ?? "", Get = s => s.ProxyAllowIps,
+            Notes = "Unix-socket peers are always allowed, as in gunicorn. Any other peer's header is answered 403 (gunicorn's \"Request forbidden\").",
         },
         new StringSetting
         {

@@ -13,6 +13,15 @@ internal static class SharpicornSettings
             DefaultDoc = "$SHARPICORN_PYTHON, $VIRTUAL_ENV/bin/python, python3",
             Set = (s, v) => s.Python = v, Get = s => s.Python,
         },
+        new StringSetting
+        {
+            Name = "forwarded_remote_addr", Section = Section.Sharpicorn, Flags = ["--forwarded-remote-addr"], Meta = "HEADER", Const = "x-forwarded-for", SharpicornOnly = true,
+            Help = "Take REMOTE_ADDR from this header when the peer is in forwarded_allow_ips: off, x-forwarded-for (the bare flag) or forwarded (RFC 7239).",
+            Default = "off", DefaultOrigin = "sharpicorn's own; off, as gunicorn never rewrites REMOTE_ADDR from a header",
+            Choices = ["off", "x-forwarded-for", "forwarded"], IgnoreCase = true,
+            Set = (s, v) => s.ForwardedRemoteAddr = v ?? "off", Get = s => s.ForwardedRemoteAddr,
+            Notes = "Named after the environ key it sets, beside gunicorn's forwarded_allow_ips; waitress calls this trusted_proxy_headers and uvicorn --proxy-headers. One header is named, not both, so a client cannot slip in the one the front end does not manage. The client is the rightmost address that is not itself in forwarded_allow_ips, as in uvicorn; REMOTE_PORT is the port the header gives, else 0. A hop that is not an IP address (unknown, an obfuscated name) or a malformed header leaves REMOTE_ADDR the peer's.",
+        },
         new IntSetting
         {
             Name = "boot_timeout", Section = Section.Sharpicorn, Flags = ["--boot-timeout"], Meta = "INT", SharpicornOnly = true,
