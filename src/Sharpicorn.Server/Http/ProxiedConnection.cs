@@ -11,6 +11,15 @@ internal sealed class ProxiedConnection(ProxyHeader header, IPAddress? socketPee
 {
     public ProxyHeader Header { get; } = header;
 
+    /// <summary>
+    /// gunicorn's proxy_environ keys: PROXY_PROTOCOL always; PROXY_ADDR and PROXY_PORT (the
+    /// address the client reached) when the header gives one. REMOTE_ADDR and REMOTE_PORT come
+    /// from the connection's RemoteEndPoint, which the middleware set.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Environ { get; } = header.Destination is { } d
+        ? [new("PROXY_PROTOCOL", header.Protocol ?? ""), new("PROXY_ADDR", d.Address.ToString()), new("PROXY_PORT", d.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))]
+        : [new("PROXY_PROTOCOL", header.Protocol ?? "")];
+
     /// <summary>The socket's peer (null for a unix socket), not the client the header names.</summary>
     public IPAddress? SocketPeer { get; } = socketPeer;
 }

@@ -16,6 +16,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
 {
     private readonly bool _refuseUnderscores = settings.HeaderMap == "refuse";
     private readonly ForwardedClient? _forwardedClient = ForwardedClient.Create(settings);
+    private readonly bool _proxyProtocol = settings.ProxyProtocol != "off";
 
     public WsgiRequest CreateContext(IFeatureCollection contextFeatures) => new(contextFeatures);
 
@@ -31,7 +32,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         if (rejection is null)
         {
             // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
-            IPAddress? peer = context.Features.Get<ProxiedConnection>() is { } proxied ? proxied.SocketPeer : context.Connection.RemoteIpAddress;
+            IPAddress? peer = context.Connection.RemoteIpAddress;
+            if (_proxyProtocol && context.Features.Get<ProxiedConnection>() is { } proxied)
+            {
+                peer = proxied.SocketPeer;
+                context.ExtraEnviron = proxied.Environ;
+            }
             if (_forwardedClient is not null && _forwardedClient.Client(context.Request.Headers[_forwardedClient.HeaderName], peer) is { } client)
             {
                 // Kestrel resets these from the connection for every request, so this lasts one request.

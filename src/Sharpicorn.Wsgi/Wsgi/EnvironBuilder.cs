@@ -112,6 +112,14 @@ internal sealed class EnvironBuilder
             string value = h.Value.Count == 1 ? h.Value[0]! : string.Join(',', h.Value.ToArray());
             SetNew(d, key.Handle, PyStr.FromLatin1(value));
         }
+        if (req.ExtraEnviron is { } extra)
+        {
+            foreach ((string name, string value) in extra)
+            {
+                using OwnedRef key = PyStr.FromLatin1(name);
+                SetNew(d, key.Handle, PyStr.FromLatin1(value));
+            }
+        }
         Set(d, keys.WsgiInput, input);
         if (req.UrlScheme == "https")
         {

@@ -74,6 +74,9 @@ internal sealed class WsgiRequest
     /// <summary>wsgi.url_scheme: "http", or "https" when a trusted front end says so.</summary>
     public string UrlScheme { get; set; } = "http";
 
+    /// <summary>Keys the HTTP front adds to environ as they are (gunicorn's PROXY_PROTOCOL, PROXY_ADDR, PROXY_PORT); null for none.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? ExtraEnviron { get; set; }
+
     /// <summary>Completed by the Python thread; continuations run on the thread pool, never on it.</summary>
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -50,6 +50,10 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fx) : IClassFixture<
         JsonElement e = Environ(Send(Auto, Ascii("PROXY TCP4 192.0.2.1 198.51.100.7 12345 80\r\n" + EnvironRequest)));
         Assert.Equal("192.0.2.1", e.GetProperty("REMOTE_ADDR").GetString());
         Assert.Equal("12345", e.GetProperty("REMOTE_PORT").GetString());
+        // gunicorn's proxy_environ keys.
+        Assert.Equal("TCP4", e.GetProperty("PROXY_PROTOCOL").GetString());
+        Assert.Equal("198.51.100.7", e.GetProperty("PROXY_ADDR").GetString());
+        Assert.Equal("80", e.GetProperty("PROXY_PORT").GetString());
         // The access log's %(h)s is the client the header names, too.
         Assert.Contains("192.0.2.1 - - [", LogFile.WaitFor(fx.AccessLog, "192.0.2.1 - - ["), StringComparison.Ordinal);
     }
@@ -68,6 +72,8 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fx) : IClassFixture<
     {
         JsonElement e = Environ(Send(Auto, [.. V2(0x20, 0x00, []), .. Ascii(EnvironRequest)]));
         Assert.Equal("127.0.0.1", e.GetProperty("REMOTE_ADDR").GetString());
+        Assert.Equal("LOCAL", e.GetProperty("PROXY_PROTOCOL").GetString());
+        Assert.False(e.TryGetProperty("PROXY_ADDR", out _));
     }
 
     [Fact]
