@@ -79,7 +79,7 @@ public sealed class ArgparseCompatTests
 
     [Theory]
     [InlineData("--suppress-ragged-eofs")]
-    [InlineData("--proxy-protocol=off")]
+    [InlineData("--protocol=http")]
     [InlineData("--http-protocols=h1")]
     [InlineData("--dirty-workers=0")]
     [InlineData("--capture-output")]
@@ -105,9 +105,23 @@ public sealed class ArgparseCompatTests
     [Fact]
     public void Parse_OptionalValueFlagAlone_MeansItsConstant()
     {
-        Assert.Equal("--proxy-protocol: the PROXY protocol is not supported yet. Remove it to start sharpicorn.", Error("app", "--proxy-protocol"));
+        Assert.Equal("auto", Parse("app", "--proxy-protocol").ProxyProtocol);
         // As in argparse, a bare word after it is its value, not the app.
         Assert.StartsWith("argument --proxy-protocol: invalid choice: 'app'", Error("--proxy-protocol", "app"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("off", "off")]
+    [InlineData("False", "off")]
+    [InlineData("0", "off")]
+    [InlineData("none", "off")]
+    [InlineData("V1", "v1")]
+    [InlineData("v2", "v2")]
+    [InlineData("true", "auto")]
+    [InlineData("1", "auto")]
+    public void Parse_ProxyProtocol_Gunicorn26sSpellingsNormalised(string value, string expected)
+    {
+        Assert.Equal(expected, Parse("--proxy-protocol", value, "app").ProxyProtocol);
     }
 
     [Fact]

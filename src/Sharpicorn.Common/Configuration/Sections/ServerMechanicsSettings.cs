@@ -142,7 +142,7 @@ internal static class ServerMechanicsSettings
             Help = "Front-end IPs (or CIDR networks, or '*') trusted to set secure_scheme_headers.",
             Default = "127.0.0.1,::1", DefaultOrigin = "gunicorn's default; $FORWARDED_ALLOW_IPS when set, as in gunicorn", CommaList = true,
             Set = (s, v) => s.ForwardedAllowIps = v ?? "127.0.0.1,::1", Get = s => s.ForwardedAllowIps,
-            Notes = "Unix-socket peers are always trusted.",
+            Notes = "Unix-socket peers are always trusted. Behind a PROXY header the socket's peer (the proxy) is judged, as in gunicorn. With forwarded_remote_addr it also decides whose X-Forwarded-For or Forwarded is believed.",
         },
         new StringSetting
         {
