@@ -16,7 +16,7 @@ public sealed class StatsdTests
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-w", "2", "--statsd-host", $"localhost:{port}", "--statsd-prefix", "svc.web..", "--dogstatsd-tags", "env:test", "metrics_app:app"]);
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-w", "2", "--statsd-host", $"localhost:{port}", "--statsd-prefix", "svc.web..", "--dogstatsd-tags", "env:test", "--enable-backlog-metric", "metrics_app:app"]);
         Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
         Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
         Assert.Equal(404, RawHttp.Get(s.Port, "/status/404").Status);
@@ -27,14 +27,15 @@ public sealed class StatsdTests
             && l.Count(x => x.StartsWith("svc.web.gunicorn.request.status.", StringComparison.Ordinal)) == 4
             && l.Count(x => x.StartsWith("svc.web.gunicorn.request.duration:", StringComparison.Ordinal)) == 4
             && l.Contains("svc.web.gunicorn.workers:2|g|#env:test")
-            && l.Contains("svc.web.gunicorn.log.exception:1|c|@1.0|#env:test"));
+            && l.Contains("svc.web.gunicorn.log.exception:1|c|@1.0|#env:test")
+            && l.Any(x => Regex.IsMatch(x, @"^svc\.web\.gunicorn\.backlog:\d+\|h\|#env:test$")));
         Assert.Equal(2, Count(lines, "svc.web.gunicorn.request.status.200:1|c|@1.0|#env:test"));
         Assert.Equal(1, Count(lines, "svc.web.gunicorn.request.status.404:1|c|@1.0|#env:test"));
         Assert.Equal(1, Count(lines, "svc.web.gunicorn.request.status.500:1|c|@1.0|#env:test"));
         Assert.Equal(4, lines.Count(l => Regex.IsMatch(l, @"^svc\.web\.gunicorn\.request\.duration:\d+\.\d+\|ms\|#env:test$")));
         // "Error handling request" is gunicorn's log.exception: counted as exception, not error.
         Assert.Equal(0, Count(lines, "svc.web.gunicorn.log.error:1|c|@1.0|#env:test"));
-        Assert.All(lines, l => Assert.Matches(@"^svc\.web\.gunicorn\.[a-z0-9.]+:\d+(\.\d+)?\|(c\|@1\.0|g|ms)\|#env:test$", l));
+        Assert.All(lines, l => Assert.Matches(@"^svc\.web\.gunicorn\.[a-z0-9.]+:\d+(\.\d+)?\|(c\|@1\.0|g|ms|h)\|#env:test$", l));
     }
 
     [Fact]

@@ -155,7 +155,7 @@ internal static class LoggingSettings
             Help = "Send the listen backlog length as a statsd metric.",
             Default = false, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.EnableBacklogMetric = v ?? false, Get = s => s.EnableBacklogMetric,
-            Notes = "`gunicorn.backlog` (histogram) from the master on each tick: the connections waiting in the TCP listeners' accept queues, as gunicorn reads them (TCP_INFO); unix sockets count 0.",
+            Notes = "`gunicorn.backlog` (histogram) from the master on each tick: the connections waiting in the TCP listeners' accept queues, as gunicorn reads them (TCP_INFO), summed as gunicorn sums them: a unix socket counts -1, and a negative sum is not sent.",
         },
     ];
 }
