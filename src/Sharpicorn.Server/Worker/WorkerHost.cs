@@ -50,7 +50,7 @@ internal static class WorkerHost
         }
         catch (IOException e)
         {
-            log.Error($"Exception in worker process\nRuntimeError: {e.Message}");
+            log.Exception($"Exception in worker process\nRuntimeError: {e.Message}");
             log.Info($"Worker exiting (pid: {pid})");
             return ExitCodes.WorkerBootError;
         }
@@ -210,7 +210,7 @@ internal static class WorkerHost
                 }
                 else
                 {
-                    log.Error($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
+                    log.Exception($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
                 }
                 failure = ExitCodes.AppLoadError;
                 return null;
