@@ -10,20 +10,21 @@
 //   - The per-request path formats nothing it can precompute: the gunicorn.requests line, the
 //     gunicorn.log.* lines and each gunicorn.request.status.<code> line are built once as
 //     bytes; only the duration is written per request, into a stack buffer.
-//   - Three datagrams per request, as gunicorn sends them (timer, requests, status), rather
-//     than one multi-metric packet, so a listener that expects gunicorn's datagrams sees them;
-//     on Linux they leave in one sendmmsg(2) call (MSG_DONTWAIT), so the request's thread makes
-//     one system call for its metrics, not three.
+//   - A request's three lines (timer, requests, status, gunicorn's order) leave as one
+//     datagram, separated by "\n": statsd's multi-metric packet, which statsd, dogstatsd,
+//     Telegraf and statsd_exporter all split into lines. gunicorn sends three datagrams; the
+//     lines are the same bytes, and one datagram costs a third (a loopback UDP datagram is
+//     about 2.7 us of CPU here, three of them 7 us even through one sendmmsg(2), against
+//     13 us for a whole hello-world request).
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using Sharpicorn.Logging;
 
 namespace Sharpicorn.Metrics;
 
 /// <summary>The statsd client behind --statsd-host, --statsd-prefix and --dogstatsd-tags.</summary>
-internal sealed partial class StatsdClient : IDisposable
+internal sealed class StatsdClient : IDisposable
 {
     /// <summary>Status codes cached as ready-made lines: HTTP's three-digit range.</summary>
     private const int StatusCodes = 1000;
@@ -117,83 +118,28 @@ internal sealed partial class StatsdClient : IDisposable
         {
             return;
         }
-        Span<byte> line = stackalloc byte[256];
-        int size = _durationHead.Length + 32 + _timerTail.Length;
-        if (size > line.Length)
-        {
-            line = new byte[size];
-        }
-        _durationHead.CopyTo(line);
-        int n = _durationHead.Length;
-        n += StatsdFormat.WritePythonFloat(StatsdFormat.DurationMs(duration), line[n..]);
-        _timerTail.CopyTo(line[n..]);
-        ReadOnlySpan<byte> timer = line[..(n + _timerTail.Length)];
         byte[] statusLine = StatusLine(status);
-        if (OperatingSystem.IsLinux())
+        Span<byte> packet = stackalloc byte[512];
+        int size = _durationHead.Length + 32 + _timerTail.Length + 1 + _requests.Length + 1 + statusLine.Length;
+        if (size > packet.Length)
         {
-            SendThree(timer, _requests, statusLine);
+            packet = new byte[size];
         }
-        else
-        {
-            Send(timer);
-            Send(_requests);
-            Send(statusLine);
-        }
+        _durationHead.CopyTo(packet);
+        int n = _durationHead.Length;
+        n += StatsdFormat.WritePythonFloat(StatsdFormat.DurationMs(duration), packet[n..]);
+        n += Append(packet[n..], _timerTail);
+        packet[n++] = (byte)'\n';
+        n += Append(packet[n..], _requests);
+        packet[n++] = (byte)'\n';
+        n += Append(packet[n..], statusLine);
+        Send(packet[..n]);
     }
 
-    /// <summary>MSG_DONTWAIT from Linux's headers: this call never blocks, whatever the socket's mode.</summary>
-    private const int MsgDontWait = 0x40;
-
-    /// <summary>
-    /// Three datagrams in one sendmmsg(2). struct mmsghdr is 64 bytes on LP64 Linux: msghdr's
-    /// msg_name, msg_namelen, msg_iov (at 16), msg_iovlen (at 24), msg_control,
-    /// msg_controllen, msg_flags, then msg_len; a connected socket needs only the iovec.
-    /// </summary>
-    private unsafe void SendThree(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c)
+    private static int Append(Span<byte> destination, ReadOnlySpan<byte> bytes)
     {
-        bool added = false;
-        try
-        {
-            _socket!.SafeHandle.DangerousAddRef(ref added);
-            int fd = (int)_socket.SafeHandle.DangerousGetHandle();
-            fixed (byte* pa = a, pb = b, pc = c)
-            {
-                long* iov = stackalloc long[6] { (long)pa, a.Length, (long)pb, b.Length, (long)pc, c.Length };
-                long* msgs = stackalloc long[24];
-                new Span<long>(msgs, 24).Clear();
-                for (int i = 0; i < 3; i++)
-                {
-                    msgs[(i * 8) + 2] = (long)(iov + (i * 2));
-                    msgs[(i * 8) + 3] = 1;
-                }
-                int sent = SendMmsg(fd, msgs, 3, MsgDontWait);
-                if (sent != 3)
-                {
-                    Failed(sent < 0 ? Marshal.GetLastPInvokeError() : 11 /* EAGAIN: the rest did not fit */);
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            if (added)
-            {
-                _socket!.SafeHandle.DangerousRelease();
-            }
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
-    private static unsafe partial int SendMmsg(int fd, long* msgvec, uint vlen, int flags);
-
-    private void Failed(int errno)
-    {
-        if (Interlocked.Exchange(ref _warned, 1) == 0)
-        {
-            _warn($"Error sending message to statsd: {Marshal.GetPInvokeErrorMessage(errno)} (further failures are not logged)");
-        }
+        bytes.CopyTo(destination);
+        return bytes.Length;
     }
 
     /// <summary>gunicorn's counters for error-log records at warning and above.</summary>

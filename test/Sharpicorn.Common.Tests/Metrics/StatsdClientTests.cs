@@ -17,7 +17,8 @@ public sealed class StatsdClientTests
         var warnings = new List<string>();
         using var client = StatsdClient.Connect(StatsdAddress.Parse($"127.0.0.1:{port}"), "svc", "", warnings.Add);
         client.Request(201, TimeSpan.FromTicks(12_345_670));
-        Assert.Equal(["svc.gunicorn.request.duration:1234.567|ms", "svc.gunicorn.requests:1|c|@1.0", "svc.gunicorn.request.status.201:1|c|@1.0"], Receive(listener, 3));
+        // gunicorn's three lines, in its order, in one multi-metric datagram.
+        Assert.Equal(["svc.gunicorn.request.duration:1234.567|ms\nsvc.gunicorn.requests:1|c|@1.0\nsvc.gunicorn.request.status.201:1|c|@1.0"], ReceiveDatagrams(listener, 1));
         Assert.Empty(warnings);
     }
 
@@ -32,6 +33,8 @@ public sealed class StatsdClientTests
             using var client = StatsdClient.Connect(StatsdAddress.Parse("unix://" + path), "", "env:test,role:web", _ => { });
             client.Request(404, TimeSpan.FromMilliseconds(2));
             Assert.Equal(["gunicorn.request.duration:2.0|ms|#env:test,role:web", "gunicorn.requests:1|c|@1.0|#env:test,role:web", "gunicorn.request.status.404:1|c|@1.0|#env:test,role:web"], Receive(listener, 3));
+            client.Request(599, TimeSpan.FromTicks(10));
+            Assert.Equal(["gunicorn.request.duration:0.001|ms|#env:test,role:web", "gunicorn.requests:1|c|@1.0|#env:test,role:web", "gunicorn.request.status.599:1|c|@1.0|#env:test,role:web"], Receive(listener, 3));
         }
         finally
         {
@@ -103,16 +106,27 @@ public sealed class StatsdClientTests
         return s;
     }
 
+    /// <summary>The next <paramref name="count"/> metric lines (a datagram may carry several, one per line).</summary>
     private static List<string> Receive(Socket listener, int count)
     {
-        listener.ReceiveTimeout = (int)Patience.TotalMilliseconds;
         var lines = new List<string>();
-        byte[] buf = new byte[2048];
         while (lines.Count < count)
         {
-            int n = listener.Receive(buf);
-            lines.Add(Encoding.ASCII.GetString(buf, 0, n));
+            lines.AddRange(ReceiveDatagrams(listener, 1)[0].Split('\n'));
         }
         return lines;
+    }
+
+    private static List<string> ReceiveDatagrams(Socket listener, int count)
+    {
+        listener.ReceiveTimeout = (int)Patience.TotalMilliseconds;
+        var datagrams = new List<string>();
+        byte[] buf = new byte[2048];
+        while (datagrams.Count < count)
+        {
+            int n = listener.Receive(buf);
+            datagrams.Add(Encoding.ASCII.GetString(buf, 0, n));
+        }
+        return datagrams;
     }
 }
