@@ -70,6 +70,12 @@ internal static class Program
             forwarded = new ForwardedScheme(settings);
             log = new ErrorLog(settings.ErrorLog, Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
             ApplyEnvironment(settings);
+            if (settings.StatsdHost is string statsd)
+            {
+                // Each process has its own socket, as gunicorn's forked workers share the master's.
+                ErrorLog errors = log;
+                log.Statsd = Metrics.StatsdClient.Connect(Metrics.StatsdAddress.Parse(statsd), settings.StatsdPrefix, settings.DogstatsdTags, m => errors.Uncounted(LogLevel.Warning, m));
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
@@ -159,7 +165,10 @@ internal static class Program
             log,
             new PosixProcessApi(args, listeners),
             TimeProvider.System,
-            () => CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true));
+            () => CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true))
+        {
+            Backlog = () => ListenBacklog.Sum(listeners),
+        };
         using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);
         try

@@ -70,6 +70,10 @@ internal sealed partial class Arbiter(
     private bool _killedAtDeadline;
     private int _exitCode;
     private string? _haltReason;
+    private int _loggedWorkerCount = -1;
+
+    /// <summary>--enable-backlog-metric: the listeners' accept-queue length, as gunicorn sums it (-1 when none can be read).</summary>
+    public Func<int>? Backlog { get; init; }
 
     /// <summary>The worker count the arbiter aims for (workers, TTIN/TTOU).</summary>
     public int TargetWorkers => _numWorkers;
@@ -134,6 +138,10 @@ internal sealed partial class Arbiter(
         if (!_stopping)
         {
             ManageWorkers();
+            if (e.Kind == ArbiterEventKind.Tick)
+            {
+                ReportBacklog();
+            }
         }
         return Finished();
     }
@@ -361,6 +369,38 @@ internal sealed partial class Arbiter(
         for (int i = 0; i < serving.Count - _numWorkers; i++)
         {
             Terminate(serving[i]);
+        }
+        ReportWorkerCount();
+    }
+
+    /// <summary>gunicorn's "N workers" debug line and gunicorn.workers gauge, sent when the count of serving workers changes.</summary>
+    private void ReportWorkerCount()
+    {
+        int active = _workers.Values.Count(w => w.TerminatedAt is null && !w.Retiring);
+        if (active == _loggedWorkerCount)
+        {
+            return;
+        }
+        _loggedWorkerCount = active;
+        log.Debug($"{active} workers");
+        log.Statsd?.Gauge("gunicorn.workers", active);
+    }
+
+    /// <summary>gunicorn's gunicorn.backlog histogram and "socket backlog: N" debug line, once per tick.</summary>
+    private void ReportBacklog()
+    {
+        if (!_settings.EnableBacklogMetric || Backlog is null)
+        {
+            return;
+        }
+        int backlog = Backlog();
+        if (backlog >= 0)
+        {
+            if (log.IsEnabled(Logging.LogLevel.Debug))
+            {
+                log.Debug($"socket backlog: {backlog}");
+            }
+            log.Statsd?.Histogram("gunicorn.backlog", backlog);
         }
     }
 

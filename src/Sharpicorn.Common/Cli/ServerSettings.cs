@@ -57,7 +57,7 @@ internal sealed class ServerSettings
 
     public int MaxWorkerMemoryJitter { get; set; }
 
-    /// <summary>worker_tmp_dir: None. Only warned about: the heartbeat is a pipe.</summary>
+    /// <summary>worker_tmp_dir: None, Python's tempfile default ($TMPDIR, else /tmp). Where each worker's heartbeat file goes.</summary>
     public string? WorkerTmpDir { get; set; }
 
     /// <summary>preload_app: False. There is no fork, so nothing is shared: it only proves the app loads before any worker starts.</summary>
@@ -139,6 +139,21 @@ internal sealed class ServerSettings
 
     /// <summary>access_log_format: gunicorn's default format.</summary>
     public string AccessLogFormat { get; set; } = Logging.AccessLogFormat.Default;
+
+    /// <summary>sharpicorn's own access_log_json: False. One JSON object per request instead of access_log_format.</summary>
+    public bool AccessLogJson { get; set; }
+
+    /// <summary>statsd_host: None, no metrics. Validated by <see cref="Metrics.StatsdAddress.Parse"/>.</summary>
+    public string? StatsdHost { get; set; }
+
+    /// <summary>statsd_prefix: "".</summary>
+    public string StatsdPrefix { get; set; } = "";
+
+    /// <summary>dogstatsd_tags: "", no tags.</summary>
+    public string DogstatsdTags { get; set; } = "";
+
+    /// <summary>enable_backlog_metric: False.</summary>
+    public bool EnableBacklogMetric { get; set; }
 
     /// <summary>errorlog: "-", stderr.</summary>
     public string ErrorLog { get; set; } = "-";

@@ -6,11 +6,13 @@ internal sealed class AccessLog : IDisposable
     private readonly Lock _lock = new();
     private readonly string? _path;
     private readonly AccessLogFormat _format;
+    private readonly bool _json;
     private TextWriter _writer;
 
-    public AccessLog(string path, string format)
+    public AccessLog(string path, string format, bool json = false)
     {
         _format = new AccessLogFormat(format);
+        _json = json;
         _path = path == "-" ? null : path;
         _writer = _path is null ? Console.Out : ErrorLog.Open(_path);
     }
@@ -28,9 +30,12 @@ internal sealed class AccessLog : IDisposable
         }
     }
 
+    /// <summary>The format's "{NAME}e" keys, which the worker must read from environ before the request ends.</summary>
+    public IReadOnlyList<string> EnvironKeys => _format.EnvironKeys;
+
     public void Write(AccessLogEntry entry)
     {
-        string line = _format.Render(entry) + "\n";
+        string line = (_json ? AccessLogJson.Render(entry, _format) : _format.Render(entry)) + "\n";
         lock (_lock)
         {
             _writer.Write(line);

@@ -15,4 +15,7 @@ internal sealed class AccessLogEntry
     public TimeSpan Duration { get; set; }
     public Func<string, string?> RequestHeader { get; set; } = static _ => null;
     public Func<string, string?> ResponseHeader { get; set; } = static _ => null;
+
+    /// <summary>str() of the environ values the format's "{NAME}e" atoms name (keys compared ignoring case); null when the format has none.</summary>
+    public IReadOnlyDictionary<string, string>? Environ { get; set; }
 }

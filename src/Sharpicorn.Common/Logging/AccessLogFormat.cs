@@ -5,7 +5,9 @@ namespace Sharpicorn.Logging;
 
 /// <summary>
 /// gunicorn's access_log_format, parsed once: "%(name)s" atoms from glogging's table, with
-/// "{header}i", "{header}o" and "{var}e" forms, and "%%" for a literal percent sign.
+/// "{header}i", "{header}o" and "{var}e" forms, and "%%" for a literal percent sign. As
+/// gunicorn's SafeAtoms does, a double quote inside a text value is written as \" (the
+/// numbers B, T, D and M are not text).
 /// </summary>
 internal sealed class AccessLogFormat
 {
@@ -15,6 +17,21 @@ internal sealed class AccessLogFormat
     private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
     private readonly List<(string? Literal, string? Atom)> _parts = [];
+    private readonly List<string> _requestHeaders = [];
+    private readonly List<string> _responseHeaders = [];
+    private readonly List<string> _environKeys = [];
+
+    /// <summary>The names of the "{NAME}i" atoms, lower-cased, each once.</summary>
+    public IReadOnlyList<string> RequestHeaders => _requestHeaders;
+
+    /// <summary>The names of the "{NAME}o" atoms, lower-cased, each once.</summary>
+    public IReadOnlyList<string> ResponseHeaders => _responseHeaders;
+
+    /// <summary>
+    /// The names of the "{NAME}e" atoms as written, each once: the worker reads these keys from
+    /// the request's environ while it still holds the GIL, and only when there are any.
+    /// </summary>
+    public IReadOnlyList<string> EnvironKeys => _environKeys;
 
     public AccessLogFormat(string format)
     {
@@ -40,7 +57,9 @@ internal sealed class AccessLogFormat
                         _parts.Add((literal.ToString(), null));
                         literal.Clear();
                     }
-                    _parts.Add((null, format[(i + 2)..close]));
+                    string atom = format[(i + 2)..close];
+                    _parts.Add((null, atom));
+                    Remember(atom);
                     i = close + 2;
                     continue;
                 }
@@ -55,12 +74,51 @@ internal sealed class AccessLogFormat
         }
     }
 
+    private void Remember(string atom)
+    {
+        if (atom.Length <= 2 || atom[0] != '{' || atom[^2] != '}')
+        {
+            return;
+        }
+        string name = atom[1..^2];
+        List<string>? names = atom[^1] switch
+        {
+            'i' => _requestHeaders,
+            'o' => _responseHeaders,
+            'e' => _environKeys,
+            _ => null,
+        };
+        if (names is null)
+        {
+            return;
+        }
+        // gunicorn looks every "{...}" atom up lower-cased, so case never makes two atoms differ.
+        string key = atom[^1] == 'e' ? name : name.ToLowerInvariant();
+        if (!names.Contains(key, StringComparer.OrdinalIgnoreCase))
+        {
+            names.Add(key);
+        }
+    }
+
     public string Render(AccessLogEntry e)
     {
         var sb = new StringBuilder(160);
         foreach ((string? literal, string? atom) in _parts)
         {
-            sb.Append(literal ?? Atom(atom!, e));
+            if (literal is not null)
+            {
+                sb.Append(literal);
+                continue;
+            }
+            string value = Atom(atom!, e);
+            if (atom is "B" or "T" or "D" or "M" || !value.Contains('"', StringComparison.Ordinal))
+            {
+                sb.Append(value);
+            }
+            else
+            {
+                sb.Append(value.Replace("\"", "\\\"", StringComparison.Ordinal));
+            }
         }
         return sb.ToString();
     }
@@ -97,7 +155,7 @@ internal sealed class AccessLogFormat
             {
                 'i' => e.RequestHeader(name.ToLowerInvariant()),
                 'o' => e.ResponseHeader(name.ToLowerInvariant()),
-                'e' => Environment.GetEnvironmentVariable(name),
+                'e' => e.Environ?.GetValueOrDefault(name),
                 _ => null,
             };
             return value ?? "-";
@@ -106,7 +164,7 @@ internal sealed class AccessLogFormat
     }
 
     /// <summary>gunicorn's %(u)s: the user name of HTTP Basic auth, else "-".</summary>
-    private static string User(string? authorization)
+    internal static string User(string? authorization)
     {
         if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {

@@ -44,6 +44,12 @@ internal sealed class ErrorLog : IDisposable
 
     public LogLevel Level { get; }
 
+    /// <summary>
+    /// --statsd-host: gunicorn's Statsd logger counts every warning, error, critical and
+    /// exception record as gunicorn.log.*, whatever --log-level lets through.
+    /// </summary>
+    public Metrics.StatsdClient? Statsd { get; set; }
+
     public bool IsEnabled(LogLevel level) => level >= Level;
 
     public void Debug(string message) => Write(LogLevel.Debug, message);
@@ -56,7 +62,21 @@ internal sealed class ErrorLog : IDisposable
 
     public void Critical(string message) => Write(LogLevel.Critical, message);
 
+    /// <summary>gunicorn's log.exception(): an ERROR line (the message carries the traceback), counted as gunicorn.log.exception.</summary>
+    public void Exception(string message)
+    {
+        Statsd?.CountException();
+        Uncounted(LogLevel.Error, message);
+    }
+
     public void Write(LogLevel level, string message)
+    {
+        Statsd?.CountLog(level);
+        Uncounted(level, message);
+    }
+
+    /// <summary>A line that statsd does not count (the statsd client's own warning, as gunicorn's).</summary>
+    public void Uncounted(LogLevel level, string message)
     {
         if (level < Level)
         {

@@ -15,9 +15,16 @@ internal sealed class WorkerChannel : IDisposable
         _pipe = new AnonymousPipeClientStream(PipeDirection.Out, fd);
     }
 
+    /// <summary>gunicorn's heartbeat file: each heartbeat also stamps it with the heartbeat's time, for tools that watch it.</summary>
+    public Platform.WorkerTmp? Tmp { get; set; }
+
     /// <summary>False when the arbiter is gone (the pipe is broken).</summary>
     public bool Send(WorkerMessage message, long payload = 0)
     {
+        if (message == WorkerMessage.Heartbeat)
+        {
+            Tmp?.Notify(payload);
+        }
         lock (_lock)
         {
             _frame[0] = (byte)message;
@@ -35,5 +42,9 @@ internal sealed class WorkerChannel : IDisposable
         }
     }
 
-    public void Dispose() => _pipe.Dispose();
+    public void Dispose()
+    {
+        _pipe.Dispose();
+        Tmp?.Dispose();
+    }
 }

@@ -42,11 +42,18 @@ internal static class WorkerHost
         {
             return denied;
         }
-        if (settings.WorkerTmpDir is not null)
-        {
-            log.Warning($"--worker-tmp-dir {settings.WorkerTmpDir} has no effect: sharpicorn's heartbeat is a pipe, not a file");
-        }
         using var channel = new WorkerChannel(Environment.GetEnvironmentVariable(WorkerEnvironment.PipeFd) ?? throw new InvalidOperationException("no pipe to the arbiter"));
+        try
+        {
+            // After the user switch, so the file belongs to the worker's user (gunicorn chowns it).
+            channel.Tmp = WorkerTmp.Create(settings.WorkerTmpDir);
+        }
+        catch (IOException e)
+        {
+            log.Exception($"Exception in worker process\nRuntimeError: {e.Message}");
+            log.Info($"Worker exiting (pid: {pid})");
+            return ExitCodes.WorkerBootError;
+        }
         int masterPid = int.Parse(Environment.GetEnvironmentVariable(WorkerEnvironment.MasterPid) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var fds = (Environment.GetEnvironmentVariable(WorkerEnvironment.ListenFds) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries)
@@ -56,7 +63,7 @@ internal static class WorkerHost
         var signals = Channel.CreateUnbounded<int>();
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
-        AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat) : null;
+        AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat, settings.AccessLogJson) : null;
         PythonWorkerPool? pool = Boot(settings, log, access, args, out int failure);
         if (pool is null)
         {
@@ -203,7 +210,7 @@ internal static class WorkerHost
                 }
                 else
                 {
-                    log.Error($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
+                    log.Exception($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
                 }
                 failure = ExitCodes.AppLoadError;
                 return null;
@@ -219,6 +226,7 @@ internal static class WorkerHost
             ScriptName = Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "",
             ErrorLog = log,
             AccessLog = access,
+            Statsd = log.Statsd,
             KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
         };
         var pool = new PythonWorkerPool(app, workerSettings);

@@ -44,6 +44,9 @@ internal sealed class PythonWorker : IPyFunctionTarget
     private EnvironBuilder? _environ;
     private volatile WsgiRequest? _current;
 
+    /// <summary>The last request's environ, kept past Execute only when the access log has "{NAME}e" atoms.</summary>
+    private nint _keptEnviron;
+
     public PythonWorker(PythonWorkerPool pool, int slot)
     {
         _pool = pool;
@@ -133,6 +136,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
             {
                 Current = null;
             }
+            if (_keptEnviron != 0)
+            {
+                CaptureEnviron(request);
+            }
             finished = request;
         }
     }
@@ -199,6 +206,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
             using OwnedRef startResponse = _app.StartResponseFunction.Bind(ticket.Handle);
             using OwnedRef input = PyCall.One(_app.InputStreamType, ticket.Handle).OrThrow();
             using OwnedRef environ = _environ!.Build(req, input.Handle);
+            if (_pool.Settings.AccessLog?.EnvironKeys.Count > 0)
+            {
+                // Read after the app returns, as gunicorn logs the environ the app and its middleware left.
+                _keptEnviron = environ.Borrow().NewOwned().IntoRaw();
+            }
             OwnedRef result = PyCall.Two(_app.Callable, environ.Handle, startResponse.Handle);
             if (result.IsNull)
             {
@@ -233,6 +245,35 @@ internal sealed class PythonWorker : IPyFunctionTarget
         {
             _ticket = 0;
         }
+    }
+
+    /// <summary>
+    /// str() of the environ values the access log's "{NAME}e" atoms name (GIL held). gunicorn
+    /// matches them lower-cased against every key; the key as written, upper- and lower-cased
+    /// is tried here, which finds every key but one spelled in mixed case.
+    /// </summary>
+    private void CaptureEnviron(WsgiRequest req)
+    {
+        using var environ = new OwnedRef(_keptEnviron);
+        _keptEnviron = 0;
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string key in _pool.Settings.AccessLog!.EnvironKeys)
+        {
+            BorrowedRef value = default;
+            foreach (string candidate in (ReadOnlySpan<string>)[key, key.ToUpperInvariant(), key.ToLowerInvariant()])
+            {
+                value = CPython.PyDict_GetItemString(environ.Handle, System.Text.Encoding.UTF8.GetBytes(candidate));
+                if (!value.IsNull)
+                {
+                    break;
+                }
+            }
+            if (!value.IsNull)
+            {
+                values[key] = PyStr.ToStringOrEmpty(value.Handle);
+            }
+        }
+        req.Environ = values;
     }
 
     /// <summary>Iterates the app's result, writing each chunk, and always calls close().</summary>
@@ -341,7 +382,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
             req.Failure = WsgiFailure.BadRequestBody;
             return;
         }
-        log?.Error($"Error handling request {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+        log?.Exception($"Error handling request {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
         if (headersSent)
         {
             // Too late for a 500: end the connection without completing the body, so the client
@@ -375,6 +416,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
             {
                 settings.ErrorLog?.Error("Failed to write to the access log: " + e.Message);
             }
+        }
+        if (settings.Statsd is { } statsd && request.Failure != WsgiFailure.ClientDisconnected)
+        {
+            statsd.Request(request.LoggedStatus, System.Diagnostics.Stopwatch.GetElapsedTime(request.StartTimestamp));
         }
         _pool.CountCompleted();
         if (request.Failure == WsgiFailure.AbortedAfterHeaders)

@@ -22,4 +22,7 @@ internal sealed class WorkerSettings
     public ErrorLog? ErrorLog { get; init; }
 
     public AccessLog? AccessLog { get; init; }
+
+    /// <summary>--statsd-host: gunicorn's per-request metrics, sent whether or not there is an access log.</summary>
+    public Metrics.StatsdClient? Statsd { get; init; }
 }

@@ -104,6 +104,9 @@ internal sealed class WsgiRequest
     /// <summary>Set when reading the body failed; a malformed body is answered as gunicorn does (400), not as an app error.</summary>
     public Exception? BodyError { get; set; }
 
+    /// <summary>The access log's "{NAME}e" values, read from environ before the GIL was released; null when the format has none.</summary>
+    public IReadOnlyDictionary<string, string>? Environ { get; set; }
+
     /// <summary>The status the access log reports, set when the response is decided.</summary>
     public int LoggedStatus { get; set; }
 
@@ -127,6 +130,7 @@ internal sealed class WsgiRequest
             Duration = System.Diagnostics.Stopwatch.GetElapsedTime(StartTimestamp),
             RequestHeader = name => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
             ResponseHeader = name => response.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
+            Environ = Environ,
         };
     }
 }

@@ -147,7 +147,7 @@ public sealed class ArgparseCompatTests
     }
 
     [Fact]
-    public void Parse_WorkerTmpDir_WarnedByTheWorkerNotTwice()
+    public void Parse_WorkerTmpDir_StoredWithoutWarning()
     {
         ServerSettings s = Parse("--worker-tmp-dir", "/dev/shm", "app");
         Assert.Equal("/dev/shm", s.WorkerTmpDir);

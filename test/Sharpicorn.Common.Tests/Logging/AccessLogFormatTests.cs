@@ -51,5 +51,31 @@ public sealed class AccessLogFormatTests
     }
 
     [Fact]
+    public void EnvironAtom_ReadsCapturedEnviron_IgnoringCase()
+    {
+        var f = new AccessLogFormat("%({REMOTE_USER}e)s %({remote_user}e)s %({missing}e)s %({PATH}e)s");
+        var e = new AccessLogEntry { Environ = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["REMOTE_USER"] = "carol" } };
+        // PATH is in the process environment, not the request's environ: gunicorn prints "-".
+        Assert.Equal("carol carol - -", f.Render(e));
+        Assert.Equal(["REMOTE_USER", "missing", "PATH"], f.EnvironKeys);
+    }
+
+    [Fact]
+    public void NoEnvironAtoms_NoKeysToCapture() => Assert.Empty(new AccessLogFormat(AccessLogFormat.Default + " %({x}i)s").EnvironKeys);
+
+    [Fact]
+    public void Quotes_EscapedInTextAtoms_AsSafeAtoms()
+    {
+        var e = new AccessLogEntry
+        {
+            Method = "GET",
+            RawUri = "/\"q\"",
+            Protocol = "HTTP/1.1",
+            RequestHeader = n => n == "user-agent" ? "say \"hi\"" : null,
+        };
+        Assert.Equal("\"GET /\\\"q\\\" HTTP/1.1\" \"say \\\"hi\\\"\"", new AccessLogFormat("\"%(r)s\" \"%(a)s\"").Render(e));
+    }
+
+    [Fact]
     public void BadFormat_Refused() => Assert.Throws<FormatException>(() => new AccessLogFormat("%(h"));
 }

@@ -7,7 +7,6 @@ internal static class LoggingSettings
     private const string LogConfigInstead = "Use --error-logfile, --access-logfile, --access-logformat and --log-level";
     private const string Syslog = "syslog logging is not implemented";
     private const string SyslogInstead = "Log to stderr (--error-logfile -) and let systemd-journald or the container runtime forward it";
-    private const string Statsd = "statsd metrics are not supported yet";
 
     public static readonly Setting[] All =
     [
@@ -31,7 +30,7 @@ internal static class LoggingSettings
             Help = "The access log format, in gunicorn's %(atom)s syntax.",
             Default = Logging.AccessLogFormat.Default, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.AccessLogFormat = v ?? Logging.AccessLogFormat.Default, Get = s => s.AccessLogFormat,
-            Notes = "Every atom is rendered, but %({NAME}e)s reads the process environment where gunicorn reads the request's environ, and width flags such as %(s)3s are refused.",
+            Notes = "Every atom is rendered; `%({NAME}e)s` reads the request's environ after the app returned (keys matched as written, upper- or lower-case), and only formats that use it pay for reading it. Width flags such as %(s)3s are refused.",
         },
         new StringSetting
         {
@@ -128,29 +127,35 @@ internal static class LoggingSettings
         {
             Name = "statsd_host", Section = Section.Logging, Flags = ["--statsd-host"], Meta = "STATSD_ADDR",
             Help = "The statsd server to send metrics to (HOST:PORT or unix://PATH).",
-            Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Statsd,
+            Default = null, DefaultOrigin = "gunicorn's default (no metrics)",
+            Validate = v => v is null ? null : Metrics.StatsdAddress.Parse(v) is { } ? v : null,
+            Printer = v => v is null ? "None" : Metrics.StatsdAddress.Parse(v).PythonRepr,
+            Set = (s, v) => s.StatsdHost = v, Get = s => s.StatsdHost,
+            Notes = "gunicorn's metrics, names and formats: `gunicorn.requests`, `gunicorn.request.duration` (ms), `gunicorn.request.status.<code>` from each worker, `gunicorn.workers` from the master, `gunicorn.log.critical/error/warning/exception` from every process's error log. UDP (port 8125 by default) or a unix datagram socket (`unix:PATH`, `unix://PATH`). The lines are gunicorn's byte for byte, but a request's three (duration, requests, status) travel in one datagram, newline-separated (statsd's multi-metric packet, which statsd, dogstatsd, Telegraf and statsd_exporter read as three lines), where gunicorn sends three datagrams: a datagram costs about as much CPU as a fifth of a whole request. Sends never block: a datagram that cannot be sent is dropped, and only the first failure is logged. An address that cannot be connected at startup sends nothing, as in gunicorn, but says so once.",
         },
         new StringSetting
         {
             Name = "dogstatsd_tags", Section = Section.Logging, Flags = ["--dogstatsd-tags"], Meta = "DOGSTATSD_TAGS",
             Help = "Comma-separated dogstatsd tags for every metric.",
             Default = "", DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Statsd,
+            Set = (s, v) => s.DogstatsdTags = v ?? "", Get = s => s.DogstatsdTags,
+            Notes = "Appended to every line as `|#tags`, as gunicorn does.",
         },
         new StringSetting
         {
             Name = "statsd_prefix", Section = Section.Logging, Flags = ["--statsd-prefix"], Meta = "STATSD_PREFIX",
             Help = "The prefix of every statsd metric name.",
             Default = "", DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Statsd,
+            Set = (s, v) => s.StatsdPrefix = v ?? "", Get = s => s.StatsdPrefix,
+            Notes = "gunicorn's rule: trailing dots become one dot (`app` and `app..` both give `app.`), but a one-character prefix is used as it is.",
         },
         new BoolSetting
         {
             Name = "enable_backlog_metric", Section = Section.Logging, Flags = ["--enable-backlog-metric"],
             Help = "Send the listen backlog length as a statsd metric.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Statsd,
+            Set = (s, v) => s.EnableBacklogMetric = v ?? false, Get = s => s.EnableBacklogMetric,
+            Notes = "`gunicorn.backlog` (histogram) from the master on each tick: the connections waiting in the TCP listeners' accept queues, as gunicorn reads them (TCP_INFO), summed as gunicorn sums them: a unix socket counts -1, and a negative sum is not sent.",
         },
     ];
 }

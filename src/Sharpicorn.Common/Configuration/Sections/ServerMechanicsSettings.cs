@@ -77,8 +77,7 @@ internal static class ServerMechanicsSettings
             Help = "gunicorn's directory for the worker heartbeat file.",
             Default = null, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.WorkerTmpDir = v, Get = s => s.WorkerTmpDir,
-            Status = SettingStatus.AcceptedWithWarning, WarnsItself = true,
-            Reason = "has no effect: sharpicorn's heartbeat is a pipe, not a file (each worker logs this warning)",
+            Notes = "Each worker keeps gunicorn's heartbeat file there (`wgunicorn-XXXXXX`, unlinked at once and held open, so tools find it as `/proc/<pid>/fd/N` → `… (deleted)`), and stamps its mtime with every heartbeat on gunicorn's clock (`time.monotonic()`, CLOCK_MONOTONIC seconds). The arbiter itself reads the heartbeat from a pipe, so a slow disk never stalls it; `/dev/shm` is not needed.",
         },
         new StringSetting
         {

@@ -64,5 +64,13 @@ internal static class SharpicornSettings
             Default = 0, DefaultOrigin = "sharpicorn's own",
             Set = (s, v) => s.MaxWorkerMemoryJitter = v, Get = s => s.MaxWorkerMemoryJitter,
         },
+        new BoolSetting
+        {
+            Name = "access_log_json", Section = Section.Sharpicorn, Flags = ["--access-log-json"], SharpicornOnly = true,
+            Help = "Write the access log as one JSON object per request instead of access_log_format.",
+            Default = false, DefaultOrigin = "sharpicorn's own; off, gunicorn's text format",
+            Set = (s, v) => s.AccessLogJson = v ?? false, Get = s => s.AccessLogJson,
+            Notes = "Fields: `time` (ISO 8601, the request's start), `remote_addr`, `user` (HTTP Basic user name), `method`, `uri` (the raw request target), `path`, `query`, `protocol`, `status`, `bytes`, `duration_us`, `referer`, `user_agent`, `pid`; absent values are null. The `{NAME}i`, `{NAME}o` and `{NAME}e` atoms of `--access-logformat` add `request_headers`, `response_headers` and `environ` objects keyed by those names. Escaping is JSON's: quotes, backslashes and control characters are escaped, other characters are UTF-8. Written to `--access-logfile`, which it needs.",
+        },
     ];
 }
