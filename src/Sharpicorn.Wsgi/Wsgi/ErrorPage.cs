@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -11,7 +10,18 @@ namespace Sharpicorn.Wsgi;
 internal static class ErrorPage
 {
     public static byte[] Body(string reason, string message) => Encoding.Latin1.GetBytes(string.Create(CultureInfo.InvariantCulture,
-        $"<html>\n  <head>\n    <title>{reason}</title>\n  </head>\n  <body>\n    <h1><p>{reason}</p></h1>\n    {WebUtility.HtmlEncode(message)}\n  </body>\n</html>\n"));
+        $"<html>\n  <head>\n    <title>{reason}</title>\n  </head>\n  <body>\n    <h1><p>{reason}</p></h1>\n    {HtmlEscape(message)}\n  </body>\n</html>\n"));
+
+    /// <summary>
+    /// Python's html.escape(s, quote=True), which gunicorn uses: only &amp; &lt; &gt; " and ' are
+    /// replaced, ' as &amp;#x27;. WebUtility.HtmlEncode differs (&amp;#39;, and it encodes U+00A0..U+00FF).
+    /// </summary>
+    public static string HtmlEscape(string s) => s
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\"", "&quot;", StringComparison.Ordinal)
+        .Replace("'", "&#x27;", StringComparison.Ordinal);
 
     /// <summary>Replaces whatever the response had (nothing may have been sent yet).</summary>
     public static void Write(WsgiRequest req, int status, string reason, string message)

@@ -7,9 +7,13 @@ public sealed class LimitsTests(BasicServerFixture fx) : IClassFixture<BasicServ
 {
     private static string GunicornError(int status, string reason, string message)
     {
-        string body = $"<html>\n  <head>\n    <title>{reason}</title>\n  </head>\n  <body>\n    <h1><p>{reason}</p></h1>\n    {System.Net.WebUtility.HtmlEncode(message)}\n  </body>\n</html>\n";
+        string body = $"<html>\n  <head>\n    <title>{reason}</title>\n  </head>\n  <body>\n    <h1><p>{reason}</p></h1>\n    {PythonHtmlEscape(message)}\n  </body>\n</html>\n";
         return $"HTTP/1.1 {status} {reason}\r\nContent-Length: {body.Length}\r\nConnection: close\r\nContent-Type: text/html\r\n";
     }
+
+    // Python's html.escape, as gunicorn's util.write_error uses it.
+    private static string PythonHtmlEscape(string s) =>
+        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#x27;");
 
     private void AssertStillServing() => Assert.Equal("zz", RawHttp.Get(fx.Port, "/big?2").Body);
 
