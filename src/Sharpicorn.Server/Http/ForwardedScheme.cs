@@ -64,7 +64,8 @@ internal sealed class ForwardedScheme
         return scheme ?? "http";
     }
 
-    private bool Trusted(IPAddress? peer)
+    /// <summary>Whether <paramref name="peer"/> is in forwarded_allow_ips (null, a unix-socket peer, always is).</summary>
+    public bool Trusted(IPAddress? peer)
     {
         if (_any || peer is null)
         {

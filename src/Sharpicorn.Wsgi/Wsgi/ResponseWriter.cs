@@ -7,6 +7,7 @@
 // then the GIL is never dropped.
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Sharpicorn.Python;
@@ -47,8 +48,17 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
         }
         if (head.ConnectionClose)
         {
-            // Draining: the client reconnects, to a worker that is staying.
-            headers.Connection = "close";
+            if (!WsgiRequest.IsHttp2(req.Request.Protocol))
+            {
+                // Draining: the client reconnects, to a worker that is staying.
+                headers.Connection = "close";
+            }
+            else if (pool.Draining)
+            {
+                // HTTP/2 has no Connection header (RFC 9113 8.2.2; Kestrel would strip it and warn):
+                // a GOAWAY tells the client to open its next streams elsewhere.
+                req.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
         }
         req.Head = head;
         req.LoggedStatus = head.StatusCode;
