@@ -5,7 +5,9 @@
 // (RFC 9113 3.4) within 1 s, and is then served HTTP/2; anything else from it is answered 400
 // "Expected HTTP/2 connection preface, got b'...'" (a trusted proxy that downgrades silently
 // would only hide a misconfiguration). Every other peer is served HTTP/1.x as if the setting
-// were off.
+// were off. With "both", a trusted peer's HTTP/1.x is served too: upgrade mode expects HTTP/1.1
+// requests, and Kestrel has no h2c upgrade, so an `Upgrade: h2c` request is answered over
+// HTTP/1.1 (RFC 9110 7.8 lets a server ignore Upgrade).
 //
 // Kestrel 10 cannot choose the protocol per connection on a cleartext endpoint: with
 // Http1AndHttp2 and no ALPN it always picks HTTP/1.1. So this middleware runs in front of the
@@ -30,7 +32,11 @@ using Sharpicorn.Logging;
 namespace Sharpicorn.Http;
 
 /// <summary>Connection middleware for h2c with prior knowledge on a cleartext listener.</summary>
-internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust, ErrorLog log)
+/// <param name="http2">Where a connection that opened with the preface is handed.</param>
+/// <param name="trust">forwarded_allow_ips: only these peers are sniffed.</param>
+/// <param name="http1Too">http2_cleartext = both: a trusted peer's HTTP/1.x (an `Upgrade: h2c` request among others) is served over HTTP/1.1 instead of refused.</param>
+/// <param name="log">The error log, for gunicorn's "Invalid request" warning.</param>
+internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust, bool http1Too, ErrorLog log)
 {
     /// <summary>gunicorn's H2C_PREFACE_TIMEOUT: the whole preface within 1 s.</summary>
     private static readonly TimeSpan PrefaceTimeout = TimeSpan.FromSeconds(1);
@@ -55,10 +61,10 @@ internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust
 
     public ConnectionDelegate Middleware(ConnectionDelegate next) => connection =>
         connection.Features.Get<ITlsConnectionFeature>() is null && trust.Trusted((connection.RemoteEndPoint as IPEndPoint)?.Address)
-            ? SniffAsync(connection)
+            ? SniffAsync(connection, next)
             : next(connection);
 
-    private async Task SniffAsync(ConnectionContext connection)
+    private async Task SniffAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         PipeReader input = connection.Transport.Input;
         using var timeout = new CancellationTokenSource(PrefaceTimeout);
@@ -72,6 +78,11 @@ internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust
             }
             catch (OperationCanceledException)
             {
+                if (http1Too)
+                {
+                    await next(connection).ConfigureAwait(false);
+                    return;
+                }
                 await RejectAsync(connection, seen).ConfigureAwait(false);
                 return;
             }
@@ -92,6 +103,13 @@ internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust
             }
             if (match == Match.Mismatch || result.IsCompleted || result.IsCanceled)
             {
+                if (http1Too)
+                {
+                    // Unexamined, so the HTTP/1.1 parser reads these bytes at once.
+                    input.AdvanceTo(buffer.Start);
+                    await next(connection).ConfigureAwait(false);
+                    return;
+                }
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (seen.Length > 0)
                 {

@@ -47,7 +47,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         {
             // The endpoint prior-knowledge connections are handed to; it owns no socket.
             var endpoint = new H2cEndPoint();
-            h2c = new H2cPriorKnowledge(endpoint, forwarded, log);
+            h2c = new H2cPriorKnowledge(endpoint, forwarded, http1Too: settings.Http2Cleartext == "both", log);
             options.Listen(endpoint, o => o.Protocols = HttpProtocols.Http2);
         }
         foreach (ulong fd in listenFds)

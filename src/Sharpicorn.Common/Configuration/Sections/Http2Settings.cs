@@ -33,14 +33,14 @@ internal static class Http2Settings
         new StringSetting
         {
             Name = "http2_cleartext", Section = Section.Http2, Flags = ["--http2-cleartext"], Meta = "STRING",
-            Help = "Accept HTTP/2 without TLS (h2c) from peers in forwarded_allow_ips: off, prior-knowledge, upgrade or both.",
+            Help = "Accept HTTP/2 without TLS (h2c) from peers in forwarded_allow_ips: off, prior-knowledge, upgrade or both. An `Upgrade: h2c` request is answered over HTTP/1.1, not upgraded.",
             Default = "off", DefaultOrigin = "gunicorn's default", Choices = ["off", "prior-knowledge", "upgrade", "both"], IgnoreCase = true,
             Set = (s, v) => s.Http2Cleartext = v ?? "off", Get = s => s.Http2Cleartext,
             Notes = "prior-knowledge is gunicorn's: only a peer in forwarded_allow_ips (or on a unix socket) is sniffed for the HTTP/2 "
                 + "preface, anyone else is served HTTP/1.x, and a trusted peer that sends anything but the preface gets 400. Needs h2 in "
                 + "http_protocols and a worker class other than sync; ignored on TLS listeners. upgrade is accepted but an `Upgrade: h2c` "
                 + "request is answered over HTTP/1.1 without switching (Kestrel has no h2c upgrade; RFC 9110 7.8 lets a server ignore "
-                + "Upgrade), so both means prior-knowledge",
+                + "Upgrade); with both, a trusted peer may send either the preface or HTTP/1.x",
         },
         new IntSetting
         {
