@@ -28,7 +28,7 @@ internal static class Http2Settings
             Get = s => string.Join(',', s.HttpProtocols),
             Notes = "h2 is offered by ALPN on a TLS listener; without TLS it needs --http2-cleartext. The sync worker (-k sync, one thread) "
                 + "serves HTTP/1.1 only and logs gunicorn's warning. With h2 alone on TLS, a client that does not negotiate h2 is closed "
-                + "(Kestrel) where gunicorn would fall back to HTTP/1.1",
+                + "(Kestrel) where gunicorn would fall back to HTTP/1.1.",
         },
         new StringSetting
         {
@@ -38,9 +38,9 @@ internal static class Http2Settings
             Set = (s, v) => s.Http2Cleartext = v ?? "off", Get = s => s.Http2Cleartext,
             Notes = "prior-knowledge is gunicorn's: only a peer in forwarded_allow_ips (or on a unix socket) is sniffed for the HTTP/2 "
                 + "preface, anyone else is served HTTP/1.x, and a trusted peer that sends anything but the preface gets 400. Needs h2 in "
-                + "http_protocols and a worker class other than sync; ignored on TLS listeners. upgrade is accepted but an `Upgrade: h2c` "
+                + "http_protocols and a worker class other than sync; ignored on TLS listeners. `upgrade` is accepted but an `Upgrade: h2c` "
                 + "request is answered over HTTP/1.1 without switching (Kestrel has no h2c upgrade; RFC 9110 7.8 lets a server ignore "
-                + "Upgrade); with both, a trusted peer may send either the preface or HTTP/1.x",
+                + "Upgrade); with both, a trusted peer may send either the preface or HTTP/1.x.",
         },
         new IntSetting
         {
@@ -48,7 +48,7 @@ internal static class Http2Settings
             Help = "The maximum number of concurrent HTTP/2 streams per connection.",
             Default = 100, DefaultOrigin = "gunicorn's default", Min = 1,
             Set = (s, v) => s.Http2MaxConcurrentStreams = v, Get = s => s.Http2MaxConcurrentStreams,
-            Notes = "Kestrel's Limits.Http2.MaxStreamsPerConnection; 0 (which gunicorn accepts and which would refuse every request) is refused",
+            Notes = "Kestrel's Limits.Http2.MaxStreamsPerConnection; 0 (which gunicorn accepts and which would refuse every request) is refused.",
         },
         new IntSetting
         {
@@ -57,7 +57,7 @@ internal static class Http2Settings
             Default = 65535, DefaultOrigin = "gunicorn's default, RFC 9113's initial window", Min = MinWindowSize,
             Set = (s, v) => s.Http2InitialWindowSize = v, Get = s => s.Http2InitialWindowSize,
             Notes = "Kestrel's Limits.Http2.InitialStreamWindowSize (the connection window is Kestrel's 1 MiB, or this if larger); "
-                + "values below 65535, which gunicorn accepts, are refused: Kestrel cannot advertise them",
+                + "values below 65535, which gunicorn accepts, are refused: Kestrel cannot advertise them.",
         },
         new IntSetting
         {
@@ -67,7 +67,7 @@ internal static class Http2Settings
             Validate = v => v is >= MinFrameSize and <= MaxFrameSize ? v
                 : throw new SettingException($"http2_max_frame_size must be between {MinFrameSize} and {MaxFrameSize}, got {v}"),
             Set = (s, v) => s.Http2MaxFrameSize = v, Get = s => s.Http2MaxFrameSize,
-            Notes = "Kestrel's Limits.Http2.MaxFrameSize",
+            Notes = "Kestrel's Limits.Http2.MaxFrameSize.",
         },
         new IntSetting
         {
@@ -76,7 +76,7 @@ internal static class Http2Settings
             Default = 65536, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.Http2MaxHeaderListSize = v, Get = s => s.Http2MaxHeaderListSize,
             Notes = "Advertised as SETTINGS_MAX_HEADER_LIST_SIZE and enforced by Kestrel (its MaxRequestHeadersTotalSize is shared with "
-                + "HTTP/1.1, so it is set to the larger of the two limits and this one is checked exactly per HTTP/2 request, with 431)",
+                + "HTTP/1.1, so it is set to the larger of the two limits and this one is checked exactly per HTTP/2 request, with 431).",
         },
     ];
 
