@@ -12,6 +12,17 @@ def _pattern(n):
         yield chunk
 
 
+_produced = [0]
+
+
+def _counted(n):
+    # Counts what the app has handed the server, so a test can see whether a slow reader holds it back.
+    _produced[0] = 0
+    for chunk in _pattern(n):
+        _produced[0] += len(chunk)
+        yield chunk
+
+
 def app(environ, start_response):
     path = environ["PATH_INFO"]
     qs = environ.get("QUERY_STRING", "")
@@ -23,6 +34,13 @@ def app(environ, start_response):
         # No Content-Length: the body is streamed chunk by chunk from a generator.
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return _pattern(int(qs or "1048576"))
+    if path == "/produce":
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return _counted(int(qs))
+    if path == "/produced":
+        body = str(_produced[0]).encode()
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
     if path == "/echo":
         body = environ["wsgi.input"].read()
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(body)))])

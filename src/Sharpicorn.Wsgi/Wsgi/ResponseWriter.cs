@@ -5,6 +5,12 @@
 // StartAsync and a FlushAsync the client has not drained, run inside `using (thread.Detach())`
 // so other Python threads keep running meanwhile. Both usually complete synchronously, and
 // then the GIL is never dropped.
+//
+// That flush is the backpressure, on HTTP/1.1 and HTTP/2 alike. On HTTP/2, Kestrel keeps a
+// stream's unsent bytes in the stream's own buffer and sends them only within the client's
+// flow-control window; a flush with bytes pending completes once they are out. So a client
+// that reads slowly, or not at all, stalls its own request's thread at its next flush (about a
+// window plus FlushThreshold buffered, never the whole body), and no other stream.
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections.Features;

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text;
 using Sharpicorn.Tests.TestUtilities;
 
 namespace Sharpicorn.Tests.Http;
@@ -97,6 +100,35 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
     }
 
     [Fact]
+    public void PriorKnowledge_ClientNeverReads_AppHeldBackByFlowControl()
+    {
+        // A client that opens a 64 MiB stream and never reads (nor sends WINDOW_UPDATE): the
+        // server may send it 65535 bytes, and the app must be held at its next flush, not
+        // drained into memory.
+        const int total = 64 << 20;
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Connect(IPAddress.Loopback, fx.Port);
+        byte[] path = Encoding.ASCII.GetBytes($"/produce?{total}");
+        // HPACK: :method GET, :scheme http (static indexes), :path and :authority as literals.
+        byte[] block = [0x82, 0x86, 0x44, (byte)path.Length, .. path, 0x41, 1, (byte)'t'];
+        byte[] headers = [0, 0, (byte)block.Length, 0x1, 0x5, 0, 0, 0, 1, .. block];
+        socket.Send([.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, 0, 0, 0, 0x4, 0, 0, 0, 0, 0, .. headers]);
+
+        long produced = 0;
+        for (int i = 0; i < 600 && produced == 0; i++)
+        {
+            produced = Produced();
+        }
+        Assert.True(produced > 0, "the app never started" + ServerProcess.DescribeServerOn(fx.Port));
+        for (int i = 0; i < 10; i++)
+        {
+            produced = Math.Max(produced, Produced());
+        }
+        // The window, Kestrel's per-stream buffer and one flush threshold: well under 4 MiB.
+        Assert.InRange(produced, 1, 4 << 20);
+    }
+
+    [Fact]
     public void PriorKnowledge_TrustedPeerSendsHttp1_Rejected400AsGunicorn()
     {
         // gunicorn 26: a trusted peer on a prior-knowledge port must speak HTTP/2.
@@ -159,6 +191,13 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
         (int exit, _, _) = Curl("--http2-prior-knowledge", $"http://127.0.0.1:{server.Port}/proto");
         Assert.NotEqual(0, exit);
         Assert.Equal(200, RawHttp.Get(server.Port, "/proto").Status);
+    }
+
+    private long Produced()
+    {
+        (int exit, string body, string err) = Curl("--http2-prior-knowledge", Url("/produced"));
+        Assert.True(exit == 0, err);
+        return long.Parse(body, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private string Url(string target) => $"http://127.0.0.1:{fx.Port}{target}";
