@@ -177,6 +177,19 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
     }
 
     [Fact]
+    public void HeaderListSize_Exceeded_Answered431OnThatStreamOnly()
+    {
+        using ServerProcess server = ServerProcess.Start(["--threads", "2", "--http-protocols", "h2", "--http2-cleartext", "prior-knowledge", "--http2-max-header-list-size", "1000", "--python", Repo.DebianPython, "h2_app:app"]);
+        string url = $"http://127.0.0.1:{server.Port}/proto";
+        (int exit, string body, string err) = Curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", "-H", "X-Big: " + new string('a', 1000), url);
+        Assert.True(exit == 0, err + ServerProcess.DescribeServerOn(server.Port));
+        Assert.Equal("431", body);
+        (exit, body, err) = Curl("--http2-prior-knowledge", "-H", "X-Small: " + new string('a', 100), url);
+        Assert.True(exit == 0, err);
+        Assert.Equal("HTTP/2.0 http", body);
+    }
+
+    [Fact]
     public void SyncWorker_H2Requested_GunicornsWarningAndHttp1Only()
     {
         using ServerProcess server = ServerProcess.Start(["-k", "sync", "--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge", "--python", Repo.DebianPython, "h2_app:app"]);
