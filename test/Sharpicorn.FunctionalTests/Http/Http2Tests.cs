@@ -177,7 +177,7 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
     }
 
     [Fact]
-    public void HeaderListSize_Exceeded_Answered431OnThatStreamOnly()
+    public void HeaderListSize_Exceeded_Answered431()
     {
         using ServerProcess server = ServerProcess.Start(["--threads", "2", "--http-protocols", "h2", "--http2-cleartext", "prior-knowledge", "--http2-max-header-list-size", "1000", "--python", Repo.DebianPython, "h2_app:app"]);
         string url = $"http://127.0.0.1:{server.Port}/proto";
