@@ -1,4 +1,5 @@
 using Sharpicorn.Cli;
+using Sharpicorn.Configuration;
 
 namespace Sharpicorn.Tests.Configuration;
 
@@ -56,6 +57,17 @@ public sealed class Http2SettingsTests
     public void Cleartext_Choices_StoredLowerCase(string value, string expected)
     {
         Assert.Equal(expected, Parse("--http2-cleartext", value).Http2Cleartext);
+    }
+
+    [Theory]
+    [InlineData("true", "prior-knowledge")]
+    [InlineData("false", "off")]
+    [InlineData("null", null)]
+    [InlineData("\"Upgrade\"", "upgrade")]
+    public void Cleartext_ConfigFileValue_AsGunicornsValidator(string json, string? expected)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(expected, SettingsRegistry.Find("http2_cleartext")!.FromJson(doc.RootElement));
     }
 
     [Fact]

@@ -161,6 +161,10 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
         (exit, body, err) = Curl("--http2", "-w", " %{http_version}", url);
         Assert.True(exit == 0, err);
         Assert.Equal("HTTP/1.1 http 1.1", body);
+        // With a body too: the upgrade is ignored, the body read as HTTP/1.1's.
+        HttpReply post = HttpReply.Parse(RawHttp.Exchange(server.Port, "POST /echo HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nContent-Length: 5\r\n\r\nhello"));
+        Assert.Equal(200, post.Status);
+        Assert.Equal("hello", post.Body);
         server.WaitForLog("'Upgrade: h2c' is not supported");
     }
 
@@ -187,6 +191,20 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
         (exit, body, err) = Curl("--http2-prior-knowledge", "-H", "X-Small: " + new string('a', 100), url);
         Assert.True(exit == 0, err);
         Assert.Equal("HTTP/2.0 http", body);
+    }
+
+    [Fact]
+    public void MaxRequests_Reached_GoawayAndClientContinuesOnANewConnection()
+    {
+        // Where HTTP/1.1 would say Connection: close, HTTP/2 gets GOAWAY: curl opens a new
+        // connection for its next URL, which the replacement worker serves.
+        using ServerProcess server = ServerProcess.Start(["--threads", "2", "--max-requests", "2", "--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge", "--python", Repo.DebianPython, "h2_app:app"]);
+        string url = $"http://127.0.0.1:{server.Port}/proto";
+        (int exit, string body, string err) = Curl("--max-time", "100", "--http2-prior-knowledge", "-w", " %{http_code}\n", url, url, url, url);
+        Assert.True(exit == 0, err + ServerProcess.DescribeServerOn(server.Port));
+        Assert.Equal(string.Concat(Enumerable.Repeat("HTTP/2.0 http 200\n", 4)), body);
+        server.WaitForLog("Autorestarting worker after current request.");
+        Assert.DoesNotContain("have been removed", server.ErrorLog, StringComparison.Ordinal);
     }
 
     [Fact]

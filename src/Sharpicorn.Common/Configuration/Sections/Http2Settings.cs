@@ -35,6 +35,8 @@ internal static class Http2Settings
             Name = "http2_cleartext", Section = Section.Http2, Flags = ["--http2-cleartext"], Meta = "STRING",
             Help = "Accept HTTP/2 without TLS (h2c) from peers in forwarded_allow_ips: off, prior-knowledge, upgrade or both. An `Upgrade: h2c` request is answered over HTTP/1.1, not upgraded.",
             Default = "off", DefaultOrigin = "gunicorn's default", Choices = ["off", "prior-knowledge", "upgrade", "both"], IgnoreCase = true,
+            // gunicorn keeps `http2_cleartext = True` in a config file meaning prior knowledge.
+            BoolMeans = ("off", "prior-knowledge"),
             Set = (s, v) => s.Http2Cleartext = v ?? "off", Get = s => s.Http2Cleartext,
             Notes = "prior-knowledge is gunicorn's: only a peer in forwarded_allow_ips (or on a unix socket) is sniffed for the HTTP/2 "
                 + "preface, anyone else is served HTTP/1.x, and a trusted peer that sends anything but the preface gets 400. Needs h2 in "
