@@ -55,6 +55,8 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
             options.ListenHandle(fd, o =>
             {
                 // With TLS, ALPN offers these (http_protocols); without, HTTP/1.1 (h2c is sniffed first).
+                // TLS (o.UseHttps) belongs before the middlewares below, so that they see the
+                // decrypted stream and FrontConnection.Wrap sees the ALPN result.
                 o.Protocols = plan.Protocols;
                 if (h2c is not null)
                 {

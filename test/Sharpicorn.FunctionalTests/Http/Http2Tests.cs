@@ -60,6 +60,26 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
     }
 
     [Fact]
+    public void PriorKnowledge_PostWithoutContentLength_BodyEndsWithTheStream()
+    {
+        byte[] data = new byte[700_001];
+        new Random(3).NextBytes(data);
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, data);
+            // HTTP/2 needs no length: the body ends with END_STREAM, and wsgi.input with it.
+            (int exit, string body, string err) = Curl("--http2-prior-knowledge", "-H", "Content-Length:", "--data-binary", "@" + file, Url("/upload_hash"));
+            Assert.True(exit == 0, err + ServerProcess.DescribeServerOn(fx.Port));
+            Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(data))} {data.Length}", body);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void PriorKnowledge_SmallPost_Echoed()
     {
         (int exit, string body, string err) = Curl("--http2-prior-knowledge", "--data-binary", "ping over h2", Url("/echo"));
