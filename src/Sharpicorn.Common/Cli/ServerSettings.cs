@@ -102,6 +102,24 @@ internal sealed class ServerSettings
     /// <summary>limit_request_field_size: 8190 bytes; 0 is unlimited.</summary>
     public int LimitRequestFieldSize { get; set; } = 8190;
 
+    /// <summary>http_protocols: ["h1"] (gunicorn's default), in order of preference; "h2" adds HTTP/2 (ALPN over TLS, or h2c with http2_cleartext).</summary>
+    public List<string> HttpProtocols { get; } = ["h1"];
+
+    /// <summary>http2_cleartext: "off" (gunicorn's default), "prior-knowledge", "upgrade" or "both".</summary>
+    public string Http2Cleartext { get; set; } = "off";
+
+    /// <summary>http2_max_concurrent_streams: 100 (gunicorn's default).</summary>
+    public int Http2MaxConcurrentStreams { get; set; } = 100;
+
+    /// <summary>http2_initial_window_size: 65535 bytes (gunicorn's default, RFC 9113's initial window).</summary>
+    public int Http2InitialWindowSize { get; set; } = 65535;
+
+    /// <summary>http2_max_frame_size: 16384 bytes (gunicorn's default, RFC 9113's minimum).</summary>
+    public int Http2MaxFrameSize { get; set; } = 16384;
+
+    /// <summary>http2_max_header_list_size: 65536 bytes (gunicorn's default); 0 is unlimited.</summary>
+    public int Http2MaxHeaderListSize { get; set; } = 65536;
+
     /// <summary>forwarded_allow_ips: "127.0.0.1,::1" (gunicorn 22's default), or $FORWARDED_ALLOW_IPS.</summary>
     public string ForwardedAllowIps { get; set; } = "127.0.0.1,::1";
 

@@ -14,6 +14,9 @@ internal sealed class StringSetting : Setting<string?>
     /// <summary>A comma-separated list, printed as a Python list (gunicorn's validate_string_to_addr_list and _to_list).</summary>
     public bool CommaList { get; init; }
 
+    /// <summary>What a Python bool in a config file means (False, True), for a setting whose validator maps it (gunicorn's validate_http2_cleartext); null: a bool is its str().</summary>
+    public (string False, string True)? BoolMeans { get; init; }
+
     /// <summary>Where an optional-value flag is given bare, the value it means (argparse const).</summary>
     public string? Const { get; init; }
 
@@ -37,6 +40,8 @@ internal sealed class StringSetting : Setting<string?>
     protected override string? ConvertJson(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Null => null,
+        JsonValueKind.True when BoolMeans is { } b => ConvertText(b.True),
+        JsonValueKind.False when BoolMeans is { } b => ConvertText(b.False),
         JsonValueKind.Array => ConvertText(string.Join(',', value.EnumerateArray().Select(PythonText.Scalar))),
         _ => ConvertText(PythonText.Scalar(value)),
     };

@@ -18,6 +18,11 @@ internal sealed class DrainingListenerFactory(IConnectionListenerFactory inner, 
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
+        if (endpoint is H2cEndPoint h2c)
+        {
+            // No socket: its connections were accepted (and counted by the gate) on a real listener.
+            return h2c.Listener;
+        }
         IConnectionListener listener = await inner.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var gated = new GatedListener(listener, gate);
         lock (_listeners)

@@ -44,4 +44,7 @@ internal sealed class ForwardedScheme
         }
         return scheme ?? "http";
     }
+
+    /// <summary>Whether <paramref name="peer"/> is in forwarded_allow_ips (null, a unix-socket peer, always is).</summary>
+    public bool Trusted(IPAddress? peer) => _trusted.Allows(peer);
 }

@@ -24,6 +24,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Sharpicorn.Http;
 
@@ -53,7 +54,11 @@ internal sealed class FrontConnection : ConnectionContext
     }
 
     /// <summary>The connection middleware: wraps every accepted connection before Kestrel's HTTP layer.</summary>
-    public static ConnectionDelegate Wrap(ConnectionDelegate next) => connection => next(new FrontConnection(connection));
+    /// <remarks>A connection that negotiated h2 by ALPN is left as it is: HTTP/2 has no textual framing to scan, and its streams outlive a FIN on Kestrel's own terms.</remarks>
+    public static ConnectionDelegate Wrap(ConnectionDelegate next) => connection =>
+        connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true
+            ? next(connection)
+            : next(new FrontConnection(connection));
 
     public override string ConnectionId
     {

@@ -22,6 +22,12 @@
 //   - one in a chunked body ends its block at the body's last-chunk CRLF CRLF, before H;
 //   - one in a Content-Length body is before _bodyEnd, and such bodies are not scanned at all.
 // Requests without a Content-Length never call in (a GET costs only the line cut of its head).
+//
+// HTTP/2 frames are binary and have no text framing to disagree about. A connection whose first
+// bytes are the HTTP/2 preface ("PRI * HTTP/2.0\r\n") is never scanned, so a DATA frame that
+// happens to hold a "Content-Length: +5" line cannot produce a verdict (h2c connections are
+// handed to HTTP/2 before this class sees them, and ALPN h2 ones are not wrapped; this is the
+// backstop for any other route).
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
@@ -34,6 +40,9 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     private static ReadOnlySpan<byte> ContentLengthName => "content-length:"u8;
 
     private ReadOnlySequence<byte> _last;
+
+    /// <summary>The stream opened with the HTTP/2 preface: nothing is scanned.</summary>
+    private bool _http2;
 
     /// <summary>Absolute offset of the first byte Kestrel has not consumed (the start of every buffer it is handed).</summary>
     private long _consumed;
@@ -125,6 +134,11 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     private void Observe(in ReadOnlySequence<byte> buffer)
     {
         _last = buffer;
+        if (_http2 || (_scanned == 0 && _consumed == 0 && StartsWithPreface(buffer)))
+        {
+            _http2 = true;
+            return;
+        }
         long from = Math.Max(Math.Max(_scanned, _bodyEnd), _consumed);
         long skip = from - _consumed;
         if (skip >= buffer.Length)
@@ -163,6 +177,18 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
             }
         }
         _scanned = lineStart;
+    }
+
+    private static bool StartsWithPreface(in ReadOnlySequence<byte> buffer)
+    {
+        ReadOnlySpan<byte> preface = "PRI * HTTP/2.0\r\n"u8;
+        if (buffer.Length < preface.Length)
+        {
+            return false;
+        }
+        Span<byte> head = stackalloc byte[16];
+        buffer.Slice(0, head.Length).CopyTo(head);
+        return head.SequenceEqual(preface);
     }
 
     /// <summary>One line without its '\n' (a header line still ends in '\r').</summary>

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sharpicorn.Cli;
+using Sharpicorn.Configuration;
+using Sharpicorn.Logging;
 
 namespace Sharpicorn.Http;
 
@@ -14,7 +16,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
     private const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
 
     /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners), accepting only what <paramref name="gate"/> lets through.</summary>
-    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ILoggerFactory loggerFactory)
+    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ForwardedScheme forwarded, ErrorLog log, ILoggerFactory loggerFactory)
     {
         // A bare LF ending the request line or a header is a request-smuggling vector behind a
         // proxy that reads it differently (RFC 9112 2.2 allows rejecting it; gunicorn 22+
@@ -34,14 +36,39 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         KestrelLimits.Apply(options.Limits, settings);
         // The PROXY header comes before anything HTTP, so it is read first, on the same clock as a request head.
         Func<ConnectionDelegate, ConnectionDelegate>? proxyProtocol = ProxyProtocolConnection.Create(settings, options.Limits.RequestHeadersTimeout, loggerFactory.CreateLogger("Sharpicorn.Http.ProxyProtocol"));
+        Http2Plan plan = Http2Plan.For(settings, TlsConfigured(settings));
+        if (plan.SyncFallback)
+        {
+            log.Warning(Http2Plan.SyncWarning);
+        }
+        if (plan.UpgradeIgnored)
+        {
+            log.Warning(Http2Plan.UpgradeWarning);
+        }
+        H2cPriorKnowledge? h2c = null;
+        if (plan.PriorKnowledge)
+        {
+            // The endpoint prior-knowledge connections are handed to; it owns no socket.
+            var endpoint = new H2cEndPoint();
+            h2c = new H2cPriorKnowledge(endpoint, forwarded, http1Too: settings.Http2Cleartext == "both", log);
+            options.Listen(endpoint, o => o.Protocols = HttpProtocols.Http2);
+        }
         foreach (ulong fd in listenFds)
         {
             options.ListenHandle(fd, o =>
             {
-                o.Protocols = HttpProtocols.Http1;
+                // With TLS, ALPN offers these (http_protocols); without, HTTP/1.1 (h2c is sniffed first).
+                o.Protocols = plan.Protocols;
+                // The PROXY header precedes everything, TLS included. TLS (o.UseHttps) comes next,
+                // before the middlewares below, so that they see the decrypted stream and
+                // FrontConnection.Wrap sees the ALPN result.
                 if (proxyProtocol is not null)
                 {
                     o.Use(proxyProtocol);
+                }
+                if (h2c is not null)
+                {
+                    o.Use(h2c.Middleware);
                 }
                 o.Use(FrontConnection.Wrap);
             });
@@ -51,6 +78,13 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         await server.StartAsync(app, CancellationToken.None).ConfigureAwait(false);
         return new KestrelFront(server, transport);
     }
+
+    /// <summary>
+    /// Whether the listeners terminate TLS (certfile set). Read through the registry, so it holds
+    /// whether certfile is a typed property or still a stored value.
+    /// </summary>
+    internal static bool TlsConfigured(ServerSettings settings) =>
+        SettingsRegistry.Find("certfile")?.Print(settings) is { Length: > 0 } certfile && certfile != "None";
 
     /// <summary>
     /// Stops accepting, then waits (up to <paramref name="maxWait"/>) for the open connections to

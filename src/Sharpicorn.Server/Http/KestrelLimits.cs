@@ -26,7 +26,13 @@ internal static class KestrelLimits
         // limit_request_field_size: Kestrel has no per-field limit (RequestChecks checks it);
         // its total limit is set to what gunicorn's two limits allow together.
         long fieldSize = s.LimitRequestFieldSize <= 0 ? 65536 : s.LimitRequestFieldSize;
-        limits.MaxRequestHeadersTotalSize = (int)Math.Min(int.MaxValue, (fields + 1) * (fieldSize + 2));
+        int http1Total = (int)Math.Min(int.MaxValue, (fields + 1) * (fieldSize + 2));
+
+        // http2_max_header_list_size: gunicorn's default 64 KiB, 0 unlimited. Kestrel advertises
+        // MaxRequestHeadersTotalSize as SETTINGS_MAX_HEADER_LIST_SIZE and shares it with HTTP/1.1,
+        // so it is the larger of the two; RequestChecks applies each protocol's own exactly.
+        int http2List = s.Http2MaxHeaderListSize <= 0 ? int.MaxValue : s.Http2MaxHeaderListSize;
+        limits.MaxRequestHeadersTotalSize = Math.Max(http1Total, http2List);
 
         // gunicorn has no body-size cap; Kestrel's default is 30 MB.
         limits.MaxRequestBodySize = null;
@@ -40,5 +46,25 @@ internal static class KestrelLimits
         // where Kestrel's MaxConcurrentConnections would accept it and close it.
         limits.MaxConcurrentConnections = null;
         limits.MaxConcurrentUpgradedConnections = null;
+
+        ApplyHttp2(limits.Http2, s);
+    }
+
+    /// <summary>gunicorn's HTTP/2 settings (validated in Http2Settings, so Kestrel's setters accept them).</summary>
+    public static void ApplyHttp2(Http2Limits h2, ServerSettings s)
+    {
+        // http2_max_concurrent_streams: gunicorn's default 100 (also Kestrel's).
+        h2.MaxStreamsPerConnection = s.Http2MaxConcurrentStreams;
+        // http2_max_frame_size: gunicorn's default 16384, RFC 9113's minimum (also Kestrel's).
+        h2.MaxFrameSize = s.Http2MaxFrameSize;
+        // http2_initial_window_size: gunicorn's default 65535, the SETTINGS_INITIAL_WINDOW_SIZE
+        // each stream starts with (Kestrel's own default is 768 KiB). The connection window is
+        // not a gunicorn setting: Kestrel's 1 MiB, raised to the stream window if that is larger
+        // (Kestrel requires connection >= stream).
+        h2.InitialStreamWindowSize = s.Http2InitialWindowSize;
+        h2.InitialConnectionWindowSize = Math.Max(h2.InitialConnectionWindowSize, s.Http2InitialWindowSize);
+        // One decoded field may be as large as the whole list allows (Kestrel's default 32 KiB
+        // would refuse a single large cookie gunicorn accepts).
+        h2.MaxRequestHeaderFieldSize = s.Http2MaxHeaderListSize <= 0 ? int.MaxValue : Math.Max(s.Http2MaxHeaderListSize, 16384);
     }
 }

@@ -71,5 +71,30 @@ internal static class RequestChecks
         return null;
     }
 
+    /// <summary>
+    /// http2_max_header_list_size, as RFC 9113 6.5.2 measures a header list: each field's name and
+    /// value plus 32, pseudo-header fields included. Kestrel's own check uses a limit it shares
+    /// with HTTP/1.1 (KestrelLimits), so this one is exact.
+    /// </summary>
+    public static Rejection? CheckHeaderList(IHttpRequestFeature request, int maxHeaderListSize)
+    {
+        if (maxHeaderListSize <= 0)
+        {
+            return null;
+        }
+        // :method, :scheme, :path (and :authority, which Kestrel files as Host).
+        long size = (7 + request.Method.Length + 32) + (7 + request.Scheme.Length + 32) + (5 + request.RawTarget.Length + 32);
+        foreach (KeyValuePair<string, StringValues> h in request.Headers)
+        {
+            foreach (string? v in h.Value)
+            {
+                size += h.Key.Length + (v?.Length ?? 0) + 32;
+            }
+        }
+        return size > maxHeaderListSize
+            ? new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'")
+            : null;
+    }
+
     private static Rejection Invalid(string name) => new(400, "Bad Request", $"Invalid HTTP Header: '{name.ToUpperInvariant()}'");
 }

@@ -23,7 +23,13 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     public Task ProcessRequestAsync(WsgiRequest context)
     {
         RequestChecks.Rejection? rejection = RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
-        if (rejection is null && context.Request.Headers.ContentLength is long length
+        bool http2 = WsgiRequest.IsHttp2(context.Request.Protocol);
+        if (http2)
+        {
+            // HTTP/2 frames its body itself: no Content-Length text to scan, no Connection header.
+            rejection ??= RequestChecks.CheckHeaderList(context.Request, settings.Http2MaxHeaderListSize);
+        }
+        else if (rejection is null && context.Request.Headers.ContentLength is long length
             && context.Features.Get<HeadScanner>() is { } scanner && !scanner.CheckContentLength(length))
         {
             // Kestrel took a value such as "+5" as 5; the raw bytes said something else (RFC 9110: 1*DIGIT).
@@ -60,7 +66,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             ErrorPage.Write(context, r.Status, r.Reason, r.Message);
             return Task.CompletedTask;
         }
-        if (settings.KeepAlive <= 0)
+        if (settings.KeepAlive <= 0 && !http2)
         {
             // gunicorn's keepalive = 0 turns keep-alive off.
             context.Response.Headers.Connection = "close";

@@ -78,7 +78,7 @@ internal static class WorkerHost
         {
             pool.Observer = gate;
         }
-        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, forwarded, log, new KestrelLoggerFactory(log)).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
         monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);

@@ -71,7 +71,7 @@ internal sealed class EnvironBuilder
         SetPath(d, keys.PathInfo, path);
         SetNew(d, keys.QueryString, PyStr.FromLatin1(query));
         SetNew(d, keys.RawUri, PyStr.FromLatin1(raw));
-        SetNew(d, keys.ServerProtocol, Cached(r.Protocol));
+        SetNew(d, keys.ServerProtocol, Cached(WsgiRequest.ServerProtocol(r.Protocol)));
 
         IHttpConnectionFeature c = req.Connection;
         if (c.LocalIpAddress is { } local)

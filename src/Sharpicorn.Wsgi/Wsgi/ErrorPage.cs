@@ -31,7 +31,11 @@ internal static class ErrorPage
         response.Headers.Clear();
         response.StatusCode = status;
         response.ReasonPhrase = reason;
-        response.Headers.Connection = "close";
+        if (!WsgiRequest.IsHttp2(req.Request.Protocol))
+        {
+            // HTTP/2 multiplexes other requests on the connection, and has no Connection header.
+            response.Headers.Connection = "close";
+        }
         response.Headers.ContentType = "text/html";
         response.Headers.ContentLength = body.Length;
         req.Progress = ResponseProgress.HeadersSent;

@@ -5,8 +5,15 @@
 // StartAsync and a FlushAsync the client has not drained, run inside `using (thread.Detach())`
 // so other Python threads keep running meanwhile. Both usually complete synchronously, and
 // then the GIL is never dropped.
+//
+// That flush is the backpressure, on HTTP/1.1 and HTTP/2 alike. On HTTP/2, Kestrel keeps a
+// stream's unsent bytes in the stream's own buffer and sends them only within the client's
+// flow-control window; a flush with bytes pending completes once they are out. So a client
+// that reads slowly, or not at all, stalls its own request's thread at its next flush (about a
+// window plus FlushThreshold buffered, never the whole body), and no other stream.
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Sharpicorn.Python;
@@ -47,8 +54,17 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
         }
         if (head.ConnectionClose)
         {
-            // Draining: the client reconnects, to a worker that is staying.
-            headers.Connection = "close";
+            if (!WsgiRequest.IsHttp2(req.Request.Protocol))
+            {
+                // Draining: the client reconnects, to a worker that is staying.
+                headers.Connection = "close";
+            }
+            else if (pool.Draining)
+            {
+                // HTTP/2 has no Connection header (RFC 9113 8.2.2; Kestrel would strip it and warn):
+                // a GOAWAY tells the client to open its next streams elsewhere.
+                req.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
         }
         req.Head = head;
         req.LoggedStatus = head.StatusCode;

@@ -123,7 +123,7 @@ internal sealed class WsgiRequest
             RawUri = raw,
             Path = q >= 0 ? raw[..q] : raw,
             Query = q >= 0 ? raw[(q + 1)..] : "",
-            Protocol = Request.Protocol,
+            Protocol = ServerProtocol(Request.Protocol),
             Status = LoggedStatus,
             BytesSent = BytesSent,
             Started = Started,
@@ -133,4 +133,18 @@ internal sealed class WsgiRequest
             Environ = Environ,
         };
     }
+
+    /// <summary>Whether Kestrel's protocol string is HTTP/2 (or later): no connection-specific headers.</summary>
+    public static bool IsHttp2(string protocol) => protocol is "HTTP/2" or "HTTP/3";
+
+    /// <summary>
+    /// SERVER_PROTOCOL (and the access log's %(H)s) for Kestrel's protocol string: gunicorn 26's
+    /// WSGI environ formats the version tuple, so HTTP/2 is "HTTP/2.0" (its ASGI scope says "HTTP/2").
+    /// </summary>
+    public static string ServerProtocol(string protocol) => protocol switch
+    {
+        "HTTP/2" => "HTTP/2.0",
+        "HTTP/3" => "HTTP/3.0",
+        _ => protocol,
+    };
 }

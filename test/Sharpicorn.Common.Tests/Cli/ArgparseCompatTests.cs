@@ -80,7 +80,6 @@ public sealed class ArgparseCompatTests
     [Theory]
     [InlineData("--suppress-ragged-eofs")]
     [InlineData("--protocol=http")]
-    [InlineData("--http-protocols=h1")]
     [InlineData("--dirty-workers=0")]
     [InlineData("--capture-output")]
     [InlineData("--enable-stdio-inheritance")]
@@ -94,7 +93,6 @@ public sealed class ArgparseCompatTests
 
     [Theory]
     [InlineData("--spew", "--spew: the server is not Python, so there are no server lines to trace. Remove it to start sharpicorn.")]
-    [InlineData("--http-protocols=h2,h1", "--http-protocols: HTTP/2 is not supported yet")]
     [InlineData("--dirty-workers=2", "--dirty-workers: dirty arbiters are not implemented. Remove it to start sharpicorn. Run long tasks")]
     [InlineData("--no-control-socket=1", "argument --no-control-socket: ignored explicit argument '1'")]
     public void Parse_RefusedFlag_NamesTheFlagAndTheReason(string arg, string message)
