@@ -68,10 +68,17 @@ internal static class Program
             // Validate what can be validated before anything is bound or loaded.
             _ = new AccessLogFormat(settings.AccessLogFormat);
             forwarded = new ForwardedScheme(settings);
+            if (!isWorker)
+            {
+                // gunicorn checks its certificate files before binding; reading them in full here
+                // also catches a mismatched key or an empty cipher list once, before any worker
+                // would fail on it again and again. Each worker reads them again for real.
+                TlsSetup.Load(settings)?.Dispose();
+            }
             log = new ErrorLog(settings.ErrorLog, Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
             ApplyEnvironment(settings);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException or TlsSetupException)
         {
             Console.Error.WriteLine($"\nError: {e.Message}\n");
             return ExitCodes.ConfigError;
@@ -164,7 +171,7 @@ internal static class Program
         WritePidFile(settings, log);
         try
         {
-            log.Info($"Listening at: {string.Join(',', listeners)} ({pid})");
+            log.Info($"Listening at: {string.Join(',', listeners.Select(l => l.Describe(settings.IsSsl)))} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
             if (settings.Preload && Preload(args, log) is int failed)
             {

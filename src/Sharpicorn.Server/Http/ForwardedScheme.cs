@@ -40,12 +40,12 @@ internal sealed class ForwardedScheme
         }
     }
 
-    /// <summary>"https" or "http" (null when the headers contradict each other).</summary>
-    public string? Scheme(IHttpRequestFeature request, IPAddress? peer)
+    /// <summary>"https" or "http" (null when the headers contradict each other); <paramref name="connectionScheme"/> (the listener's own) when no trusted header says otherwise, as gunicorn lets a header override even its TLS.</summary>
+    public string? Scheme(IHttpRequestFeature request, IPAddress? peer, string connectionScheme = "http")
     {
         if (_headers.Count == 0 || !Trusted(peer))
         {
-            return "http";
+            return connectionScheme;
         }
         string? scheme = null;
         foreach ((string name, string secureValue) in _headers)
@@ -61,7 +61,7 @@ internal sealed class ForwardedScheme
             }
             scheme = s;
         }
-        return scheme ?? "http";
+        return scheme ?? connectionScheme;
     }
 
     private bool Trusted(IPAddress? peer)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sharpicorn.Cli;
+using Sharpicorn.Logging;
 
 namespace Sharpicorn.Http;
 
@@ -13,7 +14,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
     private const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
 
     /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners), accepting only what <paramref name="gate"/> lets through.</summary>
-    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ILoggerFactory loggerFactory)
+    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, TlsSetup? tls, ErrorLog log)
     {
         // A bare LF ending the request line or a header is a request-smuggling vector behind a
         // proxy that reads it differently (RFC 9112 2.2 allows rejecting it; gunicorn 22+
@@ -36,9 +37,16 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
             options.ListenHandle(fd, o =>
             {
                 o.Protocols = HttpProtocols.Http1;
+                if (tls is not null)
+                {
+                    // First, so it sits next to the socket: everything added after it (FrontConnection,
+                    // HeadScanner, Kestrel's parser) sees the decrypted bytes.
+                    o.Use(TlsConnection.Middleware(tls, o, log));
+                }
                 o.Use(FrontConnection.Wrap);
             });
         }
+        var loggerFactory = new KestrelLoggerFactory(log);
         var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), gate);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         await server.StartAsync(app, CancellationToken.None).ConfigureAwait(false);

@@ -15,6 +15,9 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
 {
     private readonly bool _refuseUnderscores = settings.HeaderMap == "refuse";
 
+    /// <summary>gunicorn's scheme before any header: https when it terminates TLS (cfg.is_ssl, every listener).</summary>
+    private readonly string _scheme = settings.IsSsl ? "https" : "http";
+
     public WsgiRequest CreateContext(IFeatureCollection contextFeatures) => new(contextFeatures);
 
     public Task ProcessRequestAsync(WsgiRequest context)
@@ -28,12 +31,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         if (rejection is null)
         {
-            string? scheme = forwarded.Scheme(context.Request, context.Connection.RemoteIpAddress);
+            string? scheme = forwarded.Scheme(context.Request, context.Connection.RemoteIpAddress, _scheme);
             if (scheme is null)
             {
                 rejection = new(400, "Bad Request", "Contradictory scheme headers");
             }
-            context.UrlScheme = scheme ?? "http";
+            context.UrlScheme = scheme ?? _scheme;
         }
         if (rejection is { } r)
         {

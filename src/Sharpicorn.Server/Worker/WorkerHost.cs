@@ -53,6 +53,19 @@ internal static class WorkerHost
             .Select(f => Listener.Inherited(int.Parse(f, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
 
+        TlsSetup? tls;
+        try
+        {
+            // Read fresh by every worker: after a HUP, the new workers serve the renewed files.
+            tls = TlsSetup.Load(settings);
+        }
+        catch (TlsSetupException e)
+        {
+            log.Error($"Worker failed to boot: {e.Message}");
+            log.Info($"Worker exiting (pid: {pid})");
+            return ExitCodes.WorkerBootError;
+        }
+
         var signals = Channel.CreateUnbounded<int>();
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
@@ -71,7 +84,7 @@ internal static class WorkerHost
         {
             pool.Observer = gate;
         }
-        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, tls, log).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
         monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
@@ -219,6 +232,7 @@ internal static class WorkerHost
             ScriptName = Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "",
             ErrorLog = log,
             AccessLog = access,
+            ClientCertificates = settings.IsSsl && settings.CertReqs > 0,
             KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
         };
         var pool = new PythonWorkerPool(app, workerSettings);
