@@ -60,7 +60,6 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("--paste", "--paste/--paster: PasteDeploy apps are not supported")]
     [InlineData("--statsd-host", "--statsd-host: statsd metrics are not supported yet")]
-    [InlineData("--certfile", "--certfile: TLS is not supported yet")]
     public void Parse_UnsupportedGunicornFlag_RefusedWithReason(string flag, string message)
     {
         var e = Assert.Throws<UsageException>(() => Parse([flag, "x.ini", "app"]));
