@@ -166,7 +166,7 @@ internal static class Program
             log,
             new PosixProcessApi(args, listeners),
             TimeProvider.System,
-            () => CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true));
+            () => ReloadSettings(args));
         using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);
         try
@@ -189,6 +189,21 @@ internal static class Program
             }
             RemovePidFile(settings);
         }
+    }
+
+    /// <summary>HUP's fresh read of the configuration; renewed certificate files are checked here too, so a bad swap is named in the master's log.</summary>
+    private static ServerSettings ReloadSettings(string[] args)
+    {
+        ServerSettings settings = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
+        try
+        {
+            TlsSetup.Load(settings)?.Dispose();
+        }
+        catch (TlsSetupException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+        return settings;
     }
 
     /// <summary>
