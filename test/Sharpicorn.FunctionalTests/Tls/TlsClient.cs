@@ -11,7 +11,7 @@ namespace Sharpicorn.Tests.Tls;
 public static class TlsClient
 {
     /// <summary>Connects, completes the handshake (trusting only <paramref name="pki"/>'s CA) and returns the stream and the server's certificate.</summary>
-    public static async Task<(SslStream Stream, X509Certificate2 Server)> ConnectAsync(int port, TestPki pki, X509Certificate2? clientCertificate = null)
+    public static async Task<(SslStream Stream, X509Certificate2 Server, Socket Socket)> ConnectAsync(int port, TestPki pki, X509Certificate2? clientCertificate = null)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
@@ -31,13 +31,13 @@ public static class TlsClient
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             },
             timeout.Token);
-        return (ssl, seen!);
+        return (ssl, seen!, tcp.Client);
     }
 
     /// <summary>Sends <paramref name="request"/> and returns everything until the server closes (the last request should say Connection: close).</summary>
     public static async Task<string> ExchangeAsync(int port, TestPki pki, string request, X509Certificate2? clientCertificate = null)
     {
-        (SslStream ssl, X509Certificate2 server) = await ConnectAsync(port, pki, clientCertificate);
+        (SslStream ssl, X509Certificate2 server, _) = await ConnectAsync(port, pki, clientCertificate);
         using (server)
         await using (ssl)
         {

@@ -59,6 +59,23 @@ public sealed partial class TlsTests(TestPki pki) : IClassFixture<TestPki>
     }
 
     [Fact]
+    public async Task Https_ClientHalfClosesAfterRequest_StillGetsWholeResponse()
+    {
+        // FrontConnection (the FIN is not a disconnect) sits above TLS and still sees the socket.
+        using ServerProcess s = Start();
+        (SslStream ssl, X509Certificate2 server, System.Net.Sockets.Socket socket) = await TlsClient.ConnectAsync(s.Port, pki);
+        using (server)
+        await using (ssl)
+        {
+            await ssl.WriteAsync("GET /pid HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"u8.ToArray());
+            await ssl.ShutdownAsync();
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            string reply = await TlsClient.ReadToCloseAsync(ssl);
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void PlainHttp_ToTlsPort_NoResponseAndAppNotCalled()
     {
         using ServerProcess s = Start("--log-level", "debug", "--access-logfile", "-");
@@ -173,7 +190,7 @@ public sealed partial class TlsTests(TestPki pki) : IClassFixture<TestPki>
 
     private async Task<string> ServerSubject(int port)
     {
-        (SslStream ssl, X509Certificate2 server) = await TlsClient.ConnectAsync(port, pki);
+        (SslStream ssl, X509Certificate2 server, _) = await TlsClient.ConnectAsync(port, pki);
         using (server)
         await using (ssl)
         {
