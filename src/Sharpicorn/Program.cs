@@ -191,7 +191,7 @@ internal static class Program
         }
     }
 
-    /// <summary>HUP's fresh read of the configuration; renewed certificate files are checked here too, so a bad swap is named in the master's log.</summary>
+    /// <summary>HUP's fresh read of the configuration; renewed certificate files are checked here too, so a bad swap is named in the master's log and replaces no worker.</summary>
     private static ServerSettings ReloadSettings(string[] args)
     {
         ServerSettings settings = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
@@ -201,7 +201,9 @@ internal static class Program
         }
         catch (TlsSetupException e)
         {
-            throw new IOException(e.Message, e);
+            // Every new worker would fail on these files and a boot failure halts the master;
+            // the running workers hold the old certificates in memory and keep serving.
+            throw new ReloadRefusedException(e.Message, e);
         }
         return settings;
     }

@@ -93,7 +93,8 @@ internal sealed class TlsSetup : IDisposable
         }
         catch (CryptographicException e)
         {
-            throw new TlsSetupException($"{keySetting} \"{keyFile}\" does not match certfile \"{certFile}\" ({e.Message})", e);
+            // The exception's own text is a bare resource key under Native AOT; this says it all.
+            throw new TlsSetupException($"{keySetting} \"{keyFile}\" does not match certfile \"{certFile}\"", e);
         }
         var chain = new X509Certificate2Collection();
         for (int i = 1; i < all.Count; i++)

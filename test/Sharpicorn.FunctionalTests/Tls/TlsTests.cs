@@ -164,6 +164,31 @@ public sealed partial class TlsTests(TestPki pki) : IClassFixture<TestPki>
     }
 
     [Fact]
+    public async Task Hup_MismatchedKeySwappedIn_OldWorkerKeepsServingOldCertificate()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-tls-hup").FullName;
+        try
+        {
+            string cert = Path.Combine(dir, "cert.pem"), key = Path.Combine(dir, "key.pem");
+            File.Copy(pki.Path("server.pem"), cert);
+            File.Copy(pki.Path("server.key"), key);
+            using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--certfile", cert, "--keyfile", key, "wsgi_basic:app"]);
+            Assert.Equal("CN=localhost", await ServerSubject(s.Port));
+
+            File.Copy(pki.Path("client.key"), key, overwrite: true);
+            s.Signal(SIGHUP);
+            s.WaitForLog($"Reloading the configuration failed, keeping the old workers: keyfile \"{key}\" does not match certfile \"{cert}\"");
+
+            Assert.Equal("CN=localhost", await ServerSubject(s.Port));
+            Assert.Equal(1, s.CountLog("Booting worker with pid"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Startup_MissingCertfile_Exit1WithGunicornsWords()
     {
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--certfile", "/nonexistent/cert.pem", "wsgi_basic:app"], waitReady: false);
