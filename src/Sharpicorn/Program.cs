@@ -68,6 +68,13 @@ internal static class Program
             // Validate what can be validated before anything is bound or loaded.
             _ = new AccessLogFormat(settings.AccessLogFormat);
             forwarded = new ForwardedScheme(settings);
+            if (!isWorker)
+            {
+                // gunicorn checks its certificate files before binding; reading them in full here
+                // also catches a mismatched key or an empty cipher list once, before any worker
+                // would fail on it again and again. Each worker reads them again for real.
+                TlsSetup.Load(settings)?.Dispose();
+            }
             log = new ErrorLog(settings.ErrorLog, Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
             ApplyEnvironment(settings);
             if (settings.StatsdHost is string statsd)
@@ -77,7 +84,7 @@ internal static class Program
                 log.Statsd = Metrics.StatsdClient.Connect(Metrics.StatsdAddress.Parse(statsd), settings.StatsdPrefix, settings.DogstatsdTags, m => errors.Uncounted(LogLevel.Warning, m));
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException or TlsSetupException)
         {
             Console.Error.WriteLine($"\nError: {e.Message}\n");
             return ExitCodes.ConfigError;
@@ -165,7 +172,7 @@ internal static class Program
             log,
             new PosixProcessApi(args, listeners),
             TimeProvider.System,
-            () => CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true))
+            () => ReloadSettings(args))
         {
             Backlog = () => ListenBacklog.Sum(listeners),
         };
@@ -173,7 +180,7 @@ internal static class Program
         WritePidFile(settings, log);
         try
         {
-            log.Info($"Listening at: {string.Join(',', listeners)} ({pid})");
+            log.Info($"Listening at: {string.Join(',', listeners.Select(l => l.Describe(settings.IsSsl)))} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
             if (settings.Preload && Preload(args, log) is int failed)
             {
@@ -191,6 +198,23 @@ internal static class Program
             }
             RemovePidFile(settings);
         }
+    }
+
+    /// <summary>HUP's fresh read of the configuration; renewed certificate files are checked here too, so a bad swap is named in the master's log and replaces no worker.</summary>
+    private static ServerSettings ReloadSettings(string[] args)
+    {
+        ServerSettings settings = CommandLine.Parse(args, Environment.GetEnvironmentVariable, readConfig: true);
+        try
+        {
+            TlsSetup.Load(settings)?.Dispose();
+        }
+        catch (TlsSetupException e)
+        {
+            // Every new worker would fail on these files and a boot failure halts the master;
+            // the running workers hold the old certificates in memory and keep serving.
+            throw new ReloadRefusedException(e.Message, e);
+        }
+        return settings;
     }
 
     /// <summary>

@@ -100,6 +100,11 @@ internal sealed partial class Arbiter
             _settings = reloaded;
             _numWorkers = reloaded.Workers;
         }
+        catch (ReloadRefusedException e)
+        {
+            log.Error($"Reloading the configuration failed, keeping the old workers: {e.Message}");
+            return;
+        }
         catch (Exception e) when (e is UsageException or FormatException or IOException)
         {
             log.Error($"Reloading the configuration failed, keeping the old one: {e.Message}");

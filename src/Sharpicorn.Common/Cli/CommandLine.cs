@@ -112,7 +112,7 @@ internal static class CommandLine
         }
     }
 
-    /// <summary>"--certfile: TLS is not supported yet. Remove it to start sharpicorn.", or the config file's form of it.</summary>
+    /// <summary>"--statsd-host: statsd metrics are not supported yet. Remove it to start sharpicorn.", or the config file's form of it.</summary>
     internal static string Refusal(Setting setting, string? file)
     {
         string instead = setting.Instead is null ? "" : $" {setting.Instead}.";

@@ -120,6 +120,27 @@ internal sealed class ServerSettings
     /// <summary>http2_max_header_list_size: 65536 bytes (gunicorn's default); 0 is unlimited.</summary>
     public int Http2MaxHeaderListSize { get; set; } = 65536;
 
+    /// <summary>certfile: None. Set (or keyfile set) means every listener speaks TLS, as gunicorn's is_ssl.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>keyfile: None, the key is then read from certfile.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>ca_certs: None.</summary>
+    public string? CaCerts { get; set; }
+
+    /// <summary>cert_reqs: 0 (ssl.CERT_NONE); 1 optional, 2 required.</summary>
+    public int CertReqs { get; set; }
+
+    /// <summary>ciphers: None, OpenSSL's default list.</summary>
+    public string? Ciphers { get; set; }
+
+    /// <summary>do_handshake_on_connect: False. Both values behave alike here.</summary>
+    public bool DoHandshakeOnConnect { get; set; }
+
+    /// <summary>gunicorn's cfg.is_ssl: certfile or keyfile is set.</summary>
+    public bool IsSsl => CertFile is not null || KeyFile is not null;
+
     /// <summary>forwarded_allow_ips: "127.0.0.1,::1" (gunicorn 22's default), or $FORWARDED_ALLOW_IPS.</summary>
     public string ForwardedAllowIps { get; set; } = "127.0.0.1,::1";
 

@@ -113,12 +113,15 @@ internal sealed class Listener : IDisposable
     }
 
     /// <summary>gunicorn's listener text: "http://127.0.0.1:8000", "http://[::1]:8000" or "unix:/path".</summary>
-    public override string ToString()
+    public override string ToString() => Describe(tls: false);
+
+    /// <summary>As <see cref="ToString"/>, with "https://" when the listener speaks TLS (gunicorn 26 does so for IPv4 only, an oversight not copied).</summary>
+    public string Describe(bool tls)
     {
         if (Socket.LocalEndPoint is IPEndPoint ep)
         {
             string host = ep.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ep.Address}]" : ep.Address.ToString();
-            return string.Create(CultureInfo.InvariantCulture, $"http://{host}:{ep.Port}");
+            return string.Create(CultureInfo.InvariantCulture, $"{(tls ? "https" : "http")}://{host}:{ep.Port}");
         }
         return Address.UnixPath is string p ? "unix:" + p : $"fd://{Address.FileDescriptor}";
     }

@@ -21,12 +21,12 @@ internal sealed class ForwardedScheme
         _trusted = new AddressAllowList(settings.ForwardedAllowIps, "forwarded_allow_ips");
     }
 
-    /// <summary>"https" or "http" (null when the headers contradict each other).</summary>
-    public string? Scheme(IHttpRequestFeature request, IPAddress? peer)
+    /// <summary>"https" or "http" (null when the headers contradict each other); <paramref name="connectionScheme"/> (the listener's own) when no trusted header says otherwise, as gunicorn lets a header override even its TLS.</summary>
+    public string? Scheme(IHttpRequestFeature request, IPAddress? peer, string connectionScheme = "http")
     {
         if (_headers.Count == 0 || !_trusted.Allows(peer))
         {
-            return "http";
+            return connectionScheme;
         }
         string? scheme = null;
         foreach ((string name, string secureValue) in _headers)
@@ -42,7 +42,7 @@ internal sealed class ForwardedScheme
             }
             scheme = s;
         }
-        return scheme ?? "http";
+        return scheme ?? connectionScheme;
     }
 
     /// <summary>Whether <paramref name="peer"/> is in forwarded_allow_ips (null, a unix-socket peer, always is).</summary>

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sharpicorn.Cli;
-using Sharpicorn.Configuration;
 using Sharpicorn.Logging;
 
 namespace Sharpicorn.Http;
@@ -16,7 +15,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
     private const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
 
     /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners), accepting only what <paramref name="gate"/> lets through.</summary>
-    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ForwardedScheme forwarded, ErrorLog log, ILoggerFactory loggerFactory)
+    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ForwardedScheme forwarded, TlsSetup? tls, ErrorLog log, ILoggerFactory loggerFactory)
     {
         // A bare LF ending the request line or a header is a request-smuggling vector behind a
         // proxy that reads it differently (RFC 9112 2.2 allows rejecting it; gunicorn 22+
@@ -36,7 +35,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         KestrelLimits.Apply(options.Limits, settings);
         // The PROXY header comes before anything HTTP, so it is read first, on the same clock as a request head.
         Func<ConnectionDelegate, ConnectionDelegate>? proxyProtocol = ProxyProtocolConnection.Create(settings, options.Limits.RequestHeadersTimeout, loggerFactory.CreateLogger("Sharpicorn.Http.ProxyProtocol"));
-        Http2Plan plan = Http2Plan.For(settings, TlsConfigured(settings));
+        Http2Plan plan = Http2Plan.For(settings, tls is not null);
         if (plan.SyncFallback)
         {
             log.Warning(Http2Plan.SyncWarning);
@@ -59,12 +58,16 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
             {
                 // With TLS, ALPN offers these (http_protocols); without, HTTP/1.1 (h2c is sniffed first).
                 o.Protocols = plan.Protocols;
-                // The PROXY header precedes everything, TLS included. TLS (o.UseHttps) comes next,
-                // before the middlewares below, so that they see the decrypted stream and
-                // FrontConnection.Wrap sees the ALPN result.
+                // The PROXY header precedes everything, TLS included.
                 if (proxyProtocol is not null)
                 {
                     o.Use(proxyProtocol);
+                }
+                if (tls is not null)
+                {
+                    // Next to the socket (after PROXY): everything added after it (FrontConnection,
+                    // HeadScanner, Kestrel's parser) sees the decrypted bytes and the ALPN result.
+                    o.Use(TlsConnection.Middleware(tls, o, log));
                 }
                 if (h2c is not null)
                 {
@@ -78,13 +81,6 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         await server.StartAsync(app, CancellationToken.None).ConfigureAwait(false);
         return new KestrelFront(server, transport);
     }
-
-    /// <summary>
-    /// Whether the listeners terminate TLS (certfile set). Read through the registry, so it holds
-    /// whether certfile is a typed property or still a stored value.
-    /// </summary>
-    internal static bool TlsConfigured(ServerSettings settings) =>
-        SettingsRegistry.Find("certfile")?.Print(settings) is { Length: > 0 } certfile && certfile != "None";
 
     /// <summary>
     /// Stops accepting, then waits (up to <paramref name="maxWait"/>) for the open connections to

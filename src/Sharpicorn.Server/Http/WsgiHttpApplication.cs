@@ -18,6 +18,9 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     private readonly ForwardedClient? _forwardedClient = ForwardedClient.Create(settings);
     private readonly bool _proxyProtocol = settings.ProxyProtocol != "off";
 
+    /// <summary>gunicorn's scheme before any header: https when it terminates TLS (cfg.is_ssl, every listener).</summary>
+    private readonly string _scheme = settings.IsSsl ? "https" : "http";
+
     public WsgiRequest CreateContext(IFeatureCollection contextFeatures) => new(contextFeatures);
 
     public Task ProcessRequestAsync(WsgiRequest context)
@@ -50,12 +53,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
                 context.Connection.RemoteIpAddress = client.Address;
                 context.Connection.RemotePort = client.Port;
             }
-            string? scheme = forwarded.Scheme(context.Request, peer);
+            string? scheme = forwarded.Scheme(context.Request, peer, _scheme);
             if (scheme is null)
             {
                 rejection = new(400, "Bad Request", "Contradictory scheme headers");
             }
-            context.UrlScheme = scheme ?? "http";
+            context.UrlScheme = scheme ?? _scheme;
         }
         if (rejection is { } r)
         {

@@ -60,6 +60,19 @@ internal static class WorkerHost
             .Select(f => Listener.Inherited(int.Parse(f, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
 
+        TlsSetup? tls;
+        try
+        {
+            // Read fresh by every worker: after a HUP, the new workers serve the renewed files.
+            tls = TlsSetup.Load(settings);
+        }
+        catch (TlsSetupException e)
+        {
+            log.Error($"Worker failed to boot: {e.Message}");
+            log.Info($"Worker exiting (pid: {pid})");
+            return ExitCodes.WorkerBootError;
+        }
+
         var signals = Channel.CreateUnbounded<int>();
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
@@ -78,7 +91,7 @@ internal static class WorkerHost
         {
             pool.Observer = gate;
         }
-        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, forwarded, log, new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, forwarded, tls, log, new KestrelLoggerFactory(log)).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
         monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
@@ -227,6 +240,7 @@ internal static class WorkerHost
             ErrorLog = log,
             AccessLog = access,
             Statsd = log.Statsd,
+            ClientCertificates = settings.IsSsl && settings.CertReqs > 0,
             KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
         };
         var pool = new PythonWorkerPool(app, workerSettings);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http.Features;
 using Sharpicorn.Python;
 using Sharpicorn.Python.Native;
@@ -26,10 +27,12 @@ internal sealed class EnvironBuilder
     private readonly bool _keepUnderscores;
     private readonly WsgiKeys _keys;
     private readonly nint _https;
+    private readonly bool _clientCertificates;
 
     /// <summary>Takes ownership of <paramref name="template"/> (GIL held).</summary>
-    public EnvironBuilder(OwnedRef template, WsgiKeys keys, string scriptName, bool keepUnderscores)
+    public EnvironBuilder(OwnedRef template, WsgiKeys keys, string scriptName, bool keepUnderscores, bool clientCertificates = false)
     {
+        _clientCertificates = clientCertificates;
         _keepUnderscores = keepUnderscores;
         _keys = keys;
         _https = PyStr.FromLatin1("https").IntoRaw();
@@ -125,6 +128,30 @@ internal sealed class EnvironBuilder
         {
             Set(d, keys.UrlScheme, _https);
         }
+        if (_clientCertificates && req.Features.Get<ITlsConnectionFeature>()?.ClientCertificate is { } cert)
+        {
+            SetClientCertificate(d, cert);
+        }
+    }
+
+    /// <summary>
+    /// gunicorn gives the app only its socket (gunicorn.socket.getpeercert()); these are the names
+    /// Apache's mod_ssl (and uWSGI's https router, for the PEM) give a verified client certificate.
+    /// </summary>
+    private static void SetClientCertificate(nint d, X509Certificate2 cert)
+    {
+        SetText(d, "SSL_CLIENT_CERT", cert.ExportCertificatePem() + "\n");
+        SetText(d, "SSL_CLIENT_S_DN", cert.Subject);
+        SetText(d, "SSL_CLIENT_I_DN", cert.Issuer);
+        SetText(d, "SSL_CLIENT_M_SERIAL", cert.SerialNumber);
+        SetText(d, "SSL_CLIENT_VERIFY", "SUCCESS");
+    }
+
+    private static void SetText(nint d, string key, string value)
+    {
+        using OwnedRef k = PyStr.FromLatin1(key);
+        // A distinguished name may hold any Unicode (UTF8String); the PEM and serial are ASCII.
+        SetNew(d, k.Handle, PyStr.FromString(value));
     }
 
     private static void SetPath(nint d, nint key, string path)

@@ -186,7 +186,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
         {
             SetConst(t, "SERVER_SOFTWARE", software.Handle);
         }
-        _environ = new EnvironBuilder(template.Move(), _app.Keys, s.ScriptName, s.KeepUnderscoreHeaders);
+        _environ = new EnvironBuilder(template.Move(), _app.Keys, s.ScriptName, s.KeepUnderscoreHeaders, s.ClientCertificates);
     }
 
     private static void SetConst(nint dict, string key, nint value)

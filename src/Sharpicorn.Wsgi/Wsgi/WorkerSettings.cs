@@ -19,6 +19,9 @@ internal sealed class WorkerSettings
     /// <summary>header_map "dangerous" keeps header names with "_"; "drop" (gunicorn 22's default) and "refuse" do not reach here.</summary>
     public bool KeepUnderscoreHeaders { get; init; }
 
+    /// <summary>TLS with cert_reqs 1 or 2: a client certificate, when there is one, goes into environ as SSL_CLIENT_*.</summary>
+    public bool ClientCertificates { get; init; }
+
     public ErrorLog? ErrorLog { get; init; }
 
     public AccessLog? AccessLog { get; init; }

@@ -1,3 +1,4 @@
+using Sharpicorn.Cli;
 using Sharpicorn.Platform;
 using Sharpicorn.Protocol;
 
@@ -60,6 +61,19 @@ public sealed class ReplacementTests
 
         Assert.Contains("[ERROR] Reloading the configuration failed, keeping the old one: bad workers", h.Log, StringComparison.Ordinal);
         Assert.Equal(2, h.Spawned.Count);
+    }
+
+    [Fact]
+    public void Hup_ReloadRefused_OldWorkersKeptNoneSpawned()
+    {
+        using var h = new ArbiterHarness(s => s.Workers = 1, () => throw new ReloadRefusedException("certfile \"/x.pem\" does not exist"));
+        h.StartBooted();
+
+        h.Signal(Posix.SIGHUP);
+
+        Assert.Contains("[ERROR] Reloading the configuration failed, keeping the old workers: certfile \"/x.pem\" does not exist", h.Log, StringComparison.Ordinal);
+        Assert.Single(h.Spawned);
+        Assert.Empty(h.Processes.Kills);
     }
 
     [Fact]

@@ -164,7 +164,8 @@ public sealed class ArgparseCompatTests
         string help = CommandLine.Help();
         int refused = help.IndexOf("gunicorn flags sharpicorn refuses", StringComparison.Ordinal);
         Assert.True(refused > 0);
-        Assert.Contains("--certfile", help[refused..], StringComparison.Ordinal);
+        Assert.Contains("--spew", help[refused..], StringComparison.Ordinal);
+        Assert.Contains("--certfile", help[..refused], StringComparison.Ordinal);
         Assert.Contains("--reuse-port", help[..refused], StringComparison.Ordinal);
         Assert.Contains("--reload-engine", help[..refused], StringComparison.Ordinal);
         Assert.All(Sharpicorn.Configuration.SettingsRegistry.All.SelectMany(s => s.Flags), f => Assert.Contains(f, help, StringComparison.Ordinal));

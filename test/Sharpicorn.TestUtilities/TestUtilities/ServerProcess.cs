@@ -191,7 +191,7 @@ public sealed partial class ServerProcess : IDisposable
     [GeneratedRegex(@"Listening at: (\S+) \(\d+\)")]
     private static partial Regex ListeningRegex();
 
-    [GeneratedRegex(@"^http://.*:(\d+)$")]
+    [GeneratedRegex(@"^https?://.*:(\d+)$")]
     private static partial Regex TcpPortRegex();
 
     /// <summary>What the server on <paramref name="port"/> has logged, for a client's failure message.</summary>

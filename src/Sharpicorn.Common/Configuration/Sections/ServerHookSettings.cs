@@ -29,7 +29,8 @@ internal static class ServerHookSettings
         Hook("nworkers_changed", "NumWorkersChanged.nworkers_changed", "server, new_value, old_value", "Called in the master when the number of workers changed.", InMaster),
         Hook("on_exit", "OnExit.on_exit", "server", "Called just before the master exits.", InMaster),
         Hook("ssl_context", "NewSSLContext.ssl_context", "config, default_ssl_context_factory", "Called to build the SSLContext.",
-            "TLS is not supported yet", "Terminate TLS in a proxy (nginx, a load balancer) in front of sharpicorn"),
+            "sharpicorn's TLS is .NET's, not Python's ssl module, so there is no SSLContext for the hook to change",
+            "Use --ciphers, --cert-reqs and --ca-certs; TLS 1.2 and 1.3 are negotiated as the system's OpenSSL allows", planned: false),
     ];
 
     /// <summary>A hook of the master or a worker; gunicorn's default is a no-op method whose qualified name it prints.</summary>
