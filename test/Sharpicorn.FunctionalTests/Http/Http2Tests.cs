@@ -10,8 +10,6 @@ namespace Sharpicorn.Tests.Http;
 /// <summary>HTTP/2 through Kestrel: h2c with prior knowledge, streams, flow control, and the HTTP/1.1 pipeline kept out of it.</summary>
 public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFixture>
 {
-    private static readonly TimeSpan ClientPatience = TimeSpan.FromSeconds(60);
-
     [Fact]
     public void PriorKnowledge_TrustedPeer_ServedOverHttp2WithServerProtocolHttp20()
     {
@@ -267,21 +265,5 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
     private static (int Exit, string Stdout, string Stderr) Curl(params string[] args) =>
         Run("curl", ["-sS", "--max-time", "30", .. args]);
 
-    private static (int Exit, string Stdout, string Stderr) Run(string exe, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(ClientPatience))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{exe} did not finish within {ClientPatience.TotalSeconds} s");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Exit, string Stdout, string Stderr) Run(string exe, params string[] args) => ClientTool.Run(exe, args);
 }
