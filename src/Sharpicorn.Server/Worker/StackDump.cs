@@ -19,7 +19,7 @@ internal static class StackDump
     public static string Describe(PythonWorker thread, WsgiRequest request)
     {
         double seconds = (Environment.TickCount64 - request.StartTick) / 1000.0;
-        return string.Create(CultureInfo.InvariantCulture, $"thread {thread.Name} serving {request.Request.Method} {request.Request.RawTarget} for {seconds:0.0} s");
+        return string.Create(CultureInfo.InvariantCulture, $"thread {thread.Name} serving {request.Method} {request.RawTarget} for {seconds:0.0} s");
     }
 
     /// <summary>The stack of one thread, or a line saying why there is none.</summary>

@@ -10,7 +10,9 @@
 //               connections (at most keepalive + 1 s), then let in-flight requests finish
 //               within graceful_timeout. Exit 0.
 //   INT, QUIT   stop now. Exit 0.
-//   ABRT        the arbiter's timeout: log every busy thread's Python stack and request, exit 1.
+//   ABRT        the arbiter's timeout: every in-flight request whose response has not started
+//               gets a 504 (delivered before the worker goes, at most AbortFlush), then every busy
+//               thread's Python stack and request is logged; exit 1, as gunicorn's handle_abort.
 //   USR1        reopen the log files.
 //   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
 using System.Runtime.InteropServices;
@@ -74,7 +76,16 @@ internal static class WorkerHost
         KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, new KestrelLoggerFactory(log)).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
-        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
+        // gthread's heartbeat is its main loop's, which needs the GIL (see WorkerMonitor); sync's is per request.
+        GilProbe? gilProbe = AcceptGate.IsSync(settings) ? null : new GilProbe();
+        gilProbe?.Start();
+        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs, gilProbe, () =>
+        {
+            // No thread left: new connections wait in the kernel queue for the replacement, and
+            // keep-alive clients are told to reconnect (to it) with their next response.
+            gate.Close();
+            pool.Draining = true;
+        });
         monitor.Start();
 
         while (true)
@@ -87,6 +98,7 @@ internal static class WorkerHost
                     access?.Reopen();
                     continue;
                 case Posix.SIGABRT:
+                    await AnswerInFlightAsync(front, pool).ConfigureAwait(false);
                     DumpBusyThreads(pool, log);
                     log.Info($"Worker exiting (pid: {pid})");
                     return 1;
@@ -152,6 +164,42 @@ internal static class WorkerHost
         await front.DrainAsync(TimeSpan.FromSeconds(Math.Min(settings.GracefulTimeout, settings.KeepAlive + 1)), () => log.Debug("Stopped accepting; draining open connections")).ConfigureAwait(false);
         using var rest = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
         await front.StopAsync(rest.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// How long a timed-out worker waits for its 504s to reach the clients before it logs its
+    /// stacks and exits: well inside the 3 s the arbiter gives it before SIGKILL (Arbiter.AbortGraceMs).
+    /// </summary>
+    private static readonly TimeSpan AbortFlush = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The arbiter's SIGABRT: a 504 for every request, running or queued, whose response has not
+    /// started (none needs the GIL), then Kestrel stops so the 504s are on the wire before the
+    /// process goes. Responses already started are cut, as gunicorn's exit cuts them.
+    /// </summary>
+    private static async Task AnswerInFlightAsync(KestrelFront front, PythonWorkerPool pool)
+    {
+        int answered = 0;
+        foreach (WsgiRequest req in pool.InFlight())
+        {
+            if (DeadlineAnswer.TryAnswer(req, pool.Settings.AccessLog))
+            {
+                answered++;
+            }
+        }
+        if (answered == 0)
+        {
+            return;
+        }
+        using var flush = new CancellationTokenSource(AbortFlush);
+        try
+        {
+            await front.StopAsync(flush.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // What did not finish within AbortFlush is cut by the exit, as in gunicorn.
+        }
     }
 
     /// <summary>The arbiter's SIGABRT: every busy thread's stack and request, then exit (gunicorn's worker_abort path).</summary>

@@ -50,7 +50,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
         _app = pool.App;
         Slot = slot;
         _target = new PyTarget(this);
-        _bodyReader = new RequestBodyReader(_python);
+        _bodyReader = new RequestBodyReader(_python, pool);
         _writer = new ResponseWriter(_python, pool);
         _fileSender = new FileWrapperSender(_python, _app, _writer);
     }
@@ -198,7 +198,28 @@ internal sealed class PythonWorker : IPyFunctionTarget
             _ticket = ticket.Handle;
             using OwnedRef startResponse = _app.StartResponseFunction.Bind(ticket.Handle);
             using OwnedRef input = PyCall.One(_app.InputStreamType, ticket.Handle).OrThrow();
-            using OwnedRef environ = _environ!.Build(req, input.Handle);
+            if (!req.Claim.Enter())
+            {
+                // --request-timeout answered it while it waited in the queue: the app never sees it.
+                return;
+            }
+            OwnedRef built;
+            try
+            {
+                built = _environ!.Build(req, input.Handle);
+            }
+            finally
+            {
+                if (!req.Claim.Exit())
+                {
+                    DeadlineAnswer.Send(req, _pool.Settings.AccessLog);
+                }
+            }
+            using OwnedRef environ = built;
+            if (req.Claim.IsClaimed)
+            {
+                return;
+            }
             OwnedRef result = PyCall.Two(_app.Callable, environ.Handle, startResponse.Handle);
             if (result.IsNull)
             {
@@ -219,6 +240,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
                 _writer.SendHeaders(req);
             }
             _writer.FlushPending(req);
+            if (req.Claim.IsClaimed)
+            {
+                _pool.Settings.ErrorLog?.Error($"Request timed out: {req.Method} {req.RawTarget} (the app returned after its 504 was sent; its response was discarded)");
+            }
         }
         catch (PythonException e)
         {
@@ -324,10 +349,17 @@ internal sealed class PythonWorker : IPyFunctionTarget
     {
         Logging.ErrorLog? log = _pool.Settings.ErrorLog;
         bool headersSent = req.Progress == ResponseProgress.HeadersSent;
+        if (!headersSent && !req.Claim.TryCommit())
+        {
+            // --request-timeout answered 504 while the app ran (its stack was logged then); this is how the app ended.
+            log?.Error($"Request timed out: {req.Method} {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+            req.Failure = WsgiFailure.TimedOut;
+            return;
+        }
         if (req.TimedOut && !headersSent)
         {
-            // --request-timeout interrupted the app; its stack was logged when it fired.
-            log?.Error($"Request timed out: {req.Request.Method} {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+            // The interrupt reached the app before the deadline's own 504 went out: send it from here.
+            log?.Error($"Request timed out: {req.Method} {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
             ErrorPage.Write(req, 504, "Gateway Timeout", "");
             req.Failure = WsgiFailure.TimedOut;
             return;
@@ -341,7 +373,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
             req.Failure = WsgiFailure.BadRequestBody;
             return;
         }
-        log?.Error($"Error handling request {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+        log?.Error($"Error handling request {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
         if (headersSent)
         {
             // Too late for a 500: end the connection without completing the body, so the client
@@ -356,6 +388,13 @@ internal sealed class PythonWorker : IPyFunctionTarget
     private void Complete(WsgiRequest request)
     {
         WorkerSettings settings = _pool.Settings;
+        if (request.Claim.IsClaimed)
+        {
+            // The deadline's 504 already went out, was logged and completed the request; Kestrel
+            // has the features back. Only the thread's own bookkeeping is left.
+            _pool.CountCompleted();
+            return;
+        }
         if (request.Failure == WsgiFailure.ClientDisconnected)
         {
             // The client went away before the response was delivered: gunicorn logs this at debug

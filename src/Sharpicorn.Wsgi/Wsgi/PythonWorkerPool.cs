@@ -83,6 +83,24 @@ internal sealed class PythonWorkerPool
         worker.Hand(request);
     }
 
+    /// <summary>Every request handed to the pool and not finished: running on a thread, or queued. Any thread (a snapshot).</summary>
+    public List<WsgiRequest> InFlight()
+    {
+        var all = new List<WsgiRequest>();
+        foreach (PythonWorker w in _workers)
+        {
+            if (w.Current is { } running)
+            {
+                all.Add(running);
+            }
+        }
+        lock (_lock)
+        {
+            all.AddRange(_pending);
+        }
+        return all;
+    }
+
     /// <summary>Called by a Python thread (GIL released): queued work, or null after parking itself.</summary>
     internal WsgiRequest? TakeOrPark(PythonWorker worker)
     {
