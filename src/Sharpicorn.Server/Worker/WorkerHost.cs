@@ -6,6 +6,7 @@
 //   monitor thread (heartbeats, request timeouts, max_requests).
 // Signals are gunicorn's worker signals; handlers only enqueue, the main thread acts:
 //   (internal)  max_requests reached (AcceptGate): as TERM, after asking to be replaced.
+//   (internal)  every thread stuck past --request-timeout (WorkerMonitor): the same.
 //   TERM        drain: stop accepting, Connection: close on every response, wait for the open
 //               connections (at most keepalive + 1 s), then let in-flight requests finish
 //               within graceful_timeout. Exit 0.
@@ -79,13 +80,7 @@ internal static class WorkerHost
         // gthread's heartbeat is its main loop's, which needs the GIL (see WorkerMonitor); sync's is per request.
         GilProbe? gilProbe = AcceptGate.IsSync(settings) ? null : new GilProbe();
         gilProbe?.Start();
-        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs, gilProbe, () =>
-        {
-            // No thread left: new connections wait in the kernel queue for the replacement, and
-            // keep-alive clients are told to reconnect (to it) with their next response.
-            gate.Close();
-            pool.Draining = true;
-        });
+        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs, gilProbe, () => signals.Writer.TryWrite(AllThreadsStuck));
         monitor.Start();
 
         while (true)
@@ -109,6 +104,12 @@ internal static class WorkerHost
                     monitor.Retire();
                     await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
                     break;
+                case AllThreadsStuck:
+                    // As at max_requests: stop accepting and drain now (connections wait in the
+                    // kernel queue for the replacement the monitor asked for). The stuck requests
+                    // were answered 504, so Kestrel is not waiting for them; their threads die with the process.
+                    await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
+                    break;
                 case Posix.SIGTERM:
                     await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
                     break;
@@ -127,6 +128,9 @@ internal static class WorkerHost
 
     /// <summary>Not a signal: the accept gate's "max_requests reached", queued on the same loop.</summary>
     private const int LimitReached = -1;
+
+    /// <summary>Not a signal: every Python thread is stuck past --request-timeout (WorkerMonitor), queued on the same loop.</summary>
+    private const int AllThreadsStuck = -2;
 
     /// <summary>From process start to serving: what a replacement will take too (its request for one is timed by it).</summary>
     private static long BootMilliseconds()

@@ -18,8 +18,9 @@
 //     side (WsgiHttpApplication's timer; answered here too if that timer is late), then this
 //     thread logs the stuck thread's stack and raises RequestTimeout in it
 //     (PyThreadState_SetAsyncExc). A thread that has not given way after the grace period is
-//     stuck; when every thread is, the worker asks the arbiter to be replaced gracefully (the
-//     replacement boots first, then this worker drains), as it would for max_requests;
+//     stuck; when every thread is, the worker asks the arbiter for a replacement and drains, as
+//     it does at max_requests: it stops accepting at once, so new connections wait in the
+//     kernel queue for the replacement (or go to the other workers) instead of being dropped;
 //   - with max_requests, asks for its replacement early: when the requests left are fewer than
 //     its request rate times the lead (twice its own measured boot time, as a replacement boots
 //     beside a busy worker, plus two periods of this loop), so the replacement is serving when
@@ -134,8 +135,9 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
             // Normally the Kestrel side's timer has answered already; this only covers a late one.
             DeadlineAnswer.TryAnswer(req, pool.Settings.AccessLog);
             req.Timeout = TimeoutStage.Interrupted;
-            log.Error($"Request timeout ({settings.RequestTimeout} s): {StackDump.Describe(t, req)}\n{StackDump.Stack(pool, t).TrimEnd('\n')}");
-            if (!StackDump.Interrupt(pool, t))
+            string? stack = StackDump.StackThenInterrupt(pool, t, req);
+            log.Error($"Request timeout ({settings.RequestTimeout} s): {StackDump.Describe(t, req)}\n{(stack ?? "  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)\n").TrimEnd('\n')}");
+            if (stack is null)
             {
                 log.Error($"Could not interrupt {t.Name}: it holds the GIL in C code");
             }
@@ -145,9 +147,9 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
     }
 
     /// <summary>
-    /// Stuck threads keep their requests' connections answered (the 504 went out) but serve
-    /// nothing more; while one thread is free the worker goes on. With none left it asks for a
-    /// replacement, which boots before this worker drains (no connection dropped).
+    /// Stuck threads had their requests answered (the 504 went out) but serve nothing more; while
+    /// one thread is free the worker goes on. With none left it asks for a replacement and drains
+    /// (max_requests' way: the kernel queue keeps new connections for the replacement).
     /// </summary>
     private void ReplaceIfAllStuck(int stuck)
     {

@@ -66,7 +66,7 @@ internal sealed class RequestBodyReader(PythonThread thread, PythonWorkerPool po
     /// <summary>The app's view once the deadline answered: its client has its 504, the body is gone.</summary>
     private static OwnedRef TimedOut()
     {
-        PyStr.SetError(CPython.PyExc_IOError, "request timed out: the server answered 504");
+        PyStr.SetError(CPython.PyExc_OSError, "request timed out: the server answered 504");
         return default;
     }
 
@@ -121,7 +121,7 @@ internal sealed class RequestBodyReader(PythonThread thread, PythonWorkerPool po
                 if (error is not null)
                 {
                     req.BodyError = error;
-                    PyStr.SetError(CPython.PyExc_IOError, error.Message);
+                    PyStr.SetError(CPython.PyExc_OSError, error.Message);
                     return default;
                 }
             }
@@ -134,7 +134,7 @@ internal sealed class RequestBodyReader(PythonThread thread, PythonWorkerPool po
                 {
                     if (ForbiddenTrailer(req) is string field)
                     {
-                        PyStr.SetError(CPython.PyExc_IOError, $"Invalid HTTP header name: '{field}' is not allowed in chunked trailers");
+                        PyStr.SetError(CPython.PyExc_OSError, $"Invalid HTTP header name: '{field}' is not allowed in chunked trailers");
                         return default;
                     }
                     return CPython.PyBytes_FromStringAndSize([]);
