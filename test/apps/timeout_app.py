@@ -46,6 +46,13 @@ def app(environ, start_response):
             yield b"then:" + _wait_on(fifo)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return body()
+    if path == "/hog":
+        # One C call that never gives the GIL up (no bytecode runs inside sum over a range): the
+        # whole interpreter stalls, as gunicorn's gthread main loop would.
+        _say(environ, "hogging the GIL")
+        sum(range(10 ** 13))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"never"]
     if path == "/read_body":
         # Waits inside the server for body bytes the test never sends.
         _say(environ, "reading body")
