@@ -17,6 +17,10 @@
 // it cancels the pending read instead, and the Python thread, leaving the call, sees
 // ClaimPending and writes the 504 itself (without the GIL). Every other Kestrel call the
 // Python thread makes comes after Commit, where the deadline no longer answers.
+//
+// Misuse (nested Enter, Commit inside a feature call) cannot happen on the Python thread's
+// paths; it is answered conservatively rather than thrown, because a throw there would end the
+// request thread and with it the worker.
 namespace Sharpicorn.Wsgi;
 
 /// <summary>The response's owner, decided by compare-and-swap (see the design notes). Any thread.</summary>
@@ -39,12 +43,7 @@ internal sealed class ResponseClaim
     public bool Enter()
     {
         int seen = Interlocked.CompareExchange(ref _state, InKestrel, Free);
-        return seen switch
-        {
-            Free or Committed => true,
-            Claimed => false,
-            _ => throw new InvalidOperationException("ResponseClaim.Enter: already inside a feature call"),
-        };
+        return seen is Free or Committed or InKestrel;
     }
 
     /// <summary>
@@ -56,27 +55,23 @@ internal sealed class ResponseClaim
         int seen = Interlocked.CompareExchange(ref _state, Free, InKestrel);
         switch (seen)
         {
-            case InKestrel or Committed:
-                return true;
             case ClaimPending:
                 // Only this thread leaves ClaimPending, so a plain write would do; keep it interlocked for the reader.
                 Interlocked.Exchange(ref _state, Claimed);
                 return false;
             default:
-                throw new InvalidOperationException("ResponseClaim.Exit without Enter");
+                // InKestrel (now Free) or Committed: nothing happened meanwhile. Claimed: the caller
+                // already learnt it (Enter said no), so it is not told to answer a second time.
+                return true;
         }
     }
 
     /// <summary>The app's first byte is about to go to Kestrel. False when the deadline won: the output is discarded.</summary>
     public bool TryCommit()
     {
+        // Inside a feature call (never on the Python thread's paths) the app does not get the response.
         int seen = Interlocked.CompareExchange(ref _state, Committed, Free);
-        return seen switch
-        {
-            Free or Committed => true,
-            Claimed => false,
-            _ => throw new InvalidOperationException("ResponseClaim.TryCommit inside a feature call"),
-        };
+        return seen is Free or Committed;
     }
 
     /// <summary>The deadline wants the response (timer or abort thread).</summary>
