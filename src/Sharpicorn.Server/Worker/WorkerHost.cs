@@ -183,22 +183,17 @@ internal static class WorkerHost
     /// </summary>
     private static async Task AnswerInFlightAsync(KestrelFront front, PythonWorkerPool pool)
     {
-        int answered = 0;
-        foreach (WsgiRequest req in pool.InFlight())
-        {
-            if (DeadlineAnswer.TryAnswer(req, pool.Settings.AccessLog))
-            {
-                answered++;
-            }
-        }
-        if (answered == 0)
-        {
-            return;
-        }
         using var flush = new CancellationTokenSource(AbortFlush);
+        // Stop accepting first: a connection that comes now waits in the kernel queue for the
+        // other workers or the replacement, rather than meeting a worker that cannot serve it.
+        Task stopping = front.StopAsync(flush.Token);
+        foreach (WsgiRequest req in pool.BeginAbort())
+        {
+            DeadlineAnswer.TryAnswer(req, pool.Settings.AccessLog);
+        }
         try
         {
-            await front.StopAsync(flush.Token).ConfigureAwait(false);
+            await stopping.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

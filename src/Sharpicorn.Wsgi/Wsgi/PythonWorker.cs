@@ -123,6 +123,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
                     Complete(finished);
                 }
                 request = Take();
+                if (_pool.Aborting)
+                {
+                    // The worker is being aborted: answer while still without the GIL, which a stuck thread may hold.
+                    DeadlineAnswer.TryAnswer(request, _pool.Settings.AccessLog);
+                }
             }
             Current = request;
             try
@@ -360,8 +365,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
         {
             // The interrupt reached the app before the deadline's own 504 went out: send it from here.
             log?.Error($"Request timed out: {req.Method} {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
-            ErrorPage.Write(req, 504, "Gateway Timeout", "");
-            req.Failure = WsgiFailure.TimedOut;
+            WriteErrorPage(req, 504, "Gateway Timeout", "", WsgiFailure.TimedOut);
             return;
         }
         if (req.BodyError is Microsoft.AspNetCore.Http.BadHttpRequestException bad && !headersSent)
@@ -369,8 +373,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
             // The body was malformed (bad chunking, too large): the client's fault, as gunicorn
             // answers it, even though the app saw it first as an exception from wsgi.input.
             log?.Debug($"Invalid request from ip={req.Connection.RemoteIpAddress}: {bad.Message}");
-            ErrorPage.Write(req, bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message);
-            req.Failure = WsgiFailure.BadRequestBody;
+            WriteErrorPage(req, bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message, WsgiFailure.BadRequestBody);
             return;
         }
         log?.Error($"Error handling request {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
@@ -381,8 +384,25 @@ internal sealed class PythonWorker : IPyFunctionTarget
             req.Failure = WsgiFailure.AbortedAfterHeaders;
             return;
         }
-        ErrorPage.Write(req, 500, "Internal Server Error", "");
-        req.Failure = WsgiFailure.AppFailed;
+        WriteErrorPage(req, 500, "Internal Server Error", "", WsgiFailure.AppFailed);
+    }
+
+    /// <summary>
+    /// An error page in place of the app's response. Kestrel refuses it when it already gave up on
+    /// the response (the client aborted the connection): then there is no one to answer, and a
+    /// throw here would end this thread and the worker with it.
+    /// </summary>
+    private static void WriteErrorPage(WsgiRequest req, int status, string reason, string message, WsgiFailure failure)
+    {
+        try
+        {
+            ErrorPage.Write(req, status, reason, message);
+            req.Failure = failure;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            req.Failure = WsgiFailure.ClientDisconnected;
+        }
     }
 
     private void Complete(WsgiRequest request)
