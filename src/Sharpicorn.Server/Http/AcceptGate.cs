@@ -45,7 +45,6 @@ internal sealed class AcceptGate : IRequestObserver
     private int _open;
     private long _budget;
     private int _retired;
-    private int _closed;
     private TaskCompletionSource? _waiter;
 
     /// <param name="sync">gunicorn's sync rule (a slot per thread); else gthread's (open connections).</param>
@@ -86,18 +85,6 @@ internal sealed class AcceptGate : IRequestObserver
     /// <summary>True once max_requests was reached: no more accepts, Connection: close on every response.</summary>
     public bool Retired => Volatile.Read(ref _retired) != 0;
 
-    /// <summary>
-    /// Takes no more connections, for good: every thread is stuck past --request-timeout and the
-    /// worker waits for its replacement. The kernel queue keeps new connections for the others.
-    /// </summary>
-    public void Close()
-    {
-        Volatile.Write(ref _closed, 1);
-        Wake();
-    }
-
-    private bool IsClosed => Volatile.Read(ref _closed) != 0;
-
     private bool HasCapacity => _sync ? Volatile.Read(ref _used) < _capacity : Volatile.Read(ref _open) < _capacity;
 
     /// <summary>
@@ -109,7 +96,7 @@ internal sealed class AcceptGate : IRequestObserver
     {
         while (true)
         {
-            if (stopped() || Retired || IsClosed)
+            if (stopped() || Retired)
             {
                 return false;
             }
@@ -124,7 +111,7 @@ internal sealed class AcceptGate : IRequestObserver
                 tcs = Interlocked.CompareExchange(ref _waiter, created, null) ?? created;
             }
             // Capacity freed between the check and publishing the waiter would not wake it.
-            if (HasCapacity || stopped() || Retired || IsClosed)
+            if (HasCapacity || stopped() || Retired)
             {
                 continue;
             }
