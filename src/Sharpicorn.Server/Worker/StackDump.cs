@@ -19,16 +19,30 @@ internal static class StackDump
     public static string Describe(PythonWorker thread, WsgiRequest request)
     {
         double seconds = (Environment.TickCount64 - request.StartTick) / 1000.0;
-        return string.Create(CultureInfo.InvariantCulture, $"thread {thread.Name} serving {request.Request.Method} {request.Request.RawTarget} for {seconds:0.0} s");
+        return string.Create(CultureInfo.InvariantCulture, $"thread {thread.Name} serving {request.Method} {request.RawTarget} for {seconds:0.0} s");
     }
 
     /// <summary>The stack of one thread, or a line saying why there is none.</summary>
     public static string Stack(PythonWorkerPool pool, PythonWorker thread) =>
         WithGil(() => StackUnderGil(pool, thread)) ?? "  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)\n";
 
-    /// <summary>Raises RequestTimeout inside <paramref name="thread"/> at its next bytecode. False if the GIL could not be had.</summary>
-    public static bool Interrupt(PythonWorkerPool pool, PythonWorker thread) =>
-        WithGil(() => CPython.PyThreadState_SetAsyncExc(thread.ThreadIdent, pool.App.RequestTimeoutType) == 1 ? "ok" : null) is not null;
+    /// <summary>
+    /// The stack of <paramref name="thread"/>, then RequestTimeout raised inside it at its next
+    /// bytecode, under one hold of the GIL: the stack is where the thread was stuck, and once the
+    /// caller logs it the interrupt is in place. Null if the GIL could not be had (nothing raised).
+    /// </summary>
+    public static string? StackThenInterrupt(PythonWorkerPool pool, PythonWorker thread, WsgiRequest request) =>
+        WithGil(() =>
+        {
+            string stack = StackUnderGil(pool, thread);
+            // A thread changes requests only with the GIL: if this one is still current, the
+            // exception lands in it and not in the next request.
+            if (ReferenceEquals(thread.Current, request))
+            {
+                CPython.PyThreadState_SetAsyncExc(thread.ThreadIdent, pool.App.RequestTimeoutType);
+            }
+            return stack;
+        });
 
     private static string StackUnderGil(PythonWorkerPool pool, PythonWorker thread)
     {

@@ -6,11 +6,14 @@
 //   monitor thread (heartbeats, request timeouts, max_requests).
 // Signals are gunicorn's worker signals; handlers only enqueue, the main thread acts:
 //   (internal)  max_requests reached (AcceptGate): as TERM, after asking to be replaced.
+//   (internal)  every thread stuck past --request-timeout (WorkerMonitor): the same.
 //   TERM        drain: stop accepting, Connection: close on every response, wait for the open
 //               connections (at most keepalive + 1 s), then let in-flight requests finish
 //               within graceful_timeout. Exit 0.
 //   INT, QUIT   stop now. Exit 0.
-//   ABRT        the arbiter's timeout: log every busy thread's Python stack and request, exit 1.
+//   ABRT        the arbiter's timeout: every in-flight request whose response has not started
+//               gets a 504 (delivered before the worker goes, at most AbortFlush), then every busy
+//               thread's Python stack and request is logged; exit 1, as gunicorn's handle_abort.
 //   USR1        reopen the log files.
 //   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
 using System.Runtime.InteropServices;
@@ -94,7 +97,10 @@ internal static class WorkerHost
         KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, forwarded, tls, log, new KestrelLoggerFactory(log)).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);
-        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs);
+        // gthread's heartbeat is its main loop's, which needs the GIL (see WorkerMonitor); sync's is per request.
+        GilProbe? gilProbe = AcceptGate.IsSync(settings) ? null : new GilProbe();
+        gilProbe?.Start();
+        monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs, gilProbe, () => signals.Writer.TryWrite(AllThreadsStuck));
         monitor.Start();
 
         while (true)
@@ -107,6 +113,7 @@ internal static class WorkerHost
                     access?.Reopen();
                     continue;
                 case Posix.SIGABRT:
+                    await AnswerInFlightAsync(front, pool).ConfigureAwait(false);
                     DumpBusyThreads(pool, log);
                     log.Info($"Worker exiting (pid: {pid})");
                     return 1;
@@ -115,6 +122,12 @@ internal static class WorkerHost
                     // accepting; the arbiter spawned (or now spawns) the replacement.
                     log.Info("Autorestarting worker after current request.");
                     monitor.Retire();
+                    await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
+                    break;
+                case AllThreadsStuck:
+                    // As at max_requests: stop accepting and drain now (connections wait in the
+                    // kernel queue for the replacement the monitor asked for). The stuck requests
+                    // were answered 504, so Kestrel is not waiting for them; their threads die with the process.
                     await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
                     break;
                 case Posix.SIGTERM:
@@ -135,6 +148,9 @@ internal static class WorkerHost
 
     /// <summary>Not a signal: the accept gate's "max_requests reached", queued on the same loop.</summary>
     private const int LimitReached = -1;
+
+    /// <summary>Not a signal: every Python thread is stuck past --request-timeout (WorkerMonitor), queued on the same loop.</summary>
+    private const int AllThreadsStuck = -2;
 
     /// <summary>From process start to serving: what a replacement will take too (its request for one is timed by it).</summary>
     private static long BootMilliseconds()
@@ -172,6 +188,37 @@ internal static class WorkerHost
         await front.DrainAsync(TimeSpan.FromSeconds(Math.Min(settings.GracefulTimeout, settings.KeepAlive + 1)), () => log.Debug("Stopped accepting; draining open connections")).ConfigureAwait(false);
         using var rest = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
         await front.StopAsync(rest.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// How long a timed-out worker waits for its 504s to reach the clients before it logs its
+    /// stacks and exits: well inside the 3 s the arbiter gives it before SIGKILL (Arbiter.AbortGraceMs).
+    /// </summary>
+    private static readonly TimeSpan AbortFlush = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The arbiter's SIGABRT: a 504 for every request, running or queued, whose response has not
+    /// started (none needs the GIL), then Kestrel stops so the 504s are on the wire before the
+    /// process goes. Responses already started are cut, as gunicorn's exit cuts them.
+    /// </summary>
+    private static async Task AnswerInFlightAsync(KestrelFront front, PythonWorkerPool pool)
+    {
+        using var flush = new CancellationTokenSource(AbortFlush);
+        // Stop accepting first: a connection that comes now waits in the kernel queue for the
+        // other workers or the replacement, rather than meeting a worker that cannot serve it.
+        Task stopping = front.StopAsync(flush.Token);
+        foreach (WsgiRequest req in pool.BeginAbort())
+        {
+            DeadlineAnswer.TryAnswer(req, pool.Settings.AccessLog);
+        }
+        try
+        {
+            await stopping.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // What did not finish within AbortFlush is cut by the exit, as in gunicorn.
+        }
     }
 
     /// <summary>The arbiter's SIGABRT: every busy thread's stack and request, then exit (gunicorn's worker_abort path).</summary>

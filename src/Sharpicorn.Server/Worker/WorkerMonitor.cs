@@ -2,14 +2,25 @@
 // ------------
 // One background thread per worker, never holding the GIL except through StackDump's bounded
 // helper. Every 250 ms it:
-//   - sends the arbiter a heartbeat whose payload is the worker's last *progress*: now when
-//     idle, else the oldest "last I/O" among running requests (a body read or a flush). A
-//     request that does no I/O for longer than --timeout therefore makes the worker look dead
-//     even though this thread is fine, while a long download that keeps streaming does not;
+//   - sends the arbiter a heartbeat whose payload is the worker's last *progress*, in gunicorn's
+//     meaning for the worker class (AcceptGate.IsSync: sync is -k sync with one thread):
+//       sync     gunicorn notifies only between requests, so a request stuck past --timeout
+//                gets the worker aborted. Here: now when idle, else the request's last I/O (a
+//                body read or a flush): a stuck request stops the heartbeat, a long download
+//                that keeps streaming does not.
+//       gthread  gunicorn notifies from its main loop, whatever its requests do, so a slow
+//                request (a database wait) leaves the worker alive. Here: the last time the
+//                GilProbe held the GIL, as that loop needs it, so only a thread holding the
+//                GIL past --timeout gets the worker aborted. A request without I/O for
+//                --timeout gets its stack logged once instead (sharpicorn's addition);
 //   - exits the worker if its parent changed (the arbiter died), as gunicorn's workers do;
-//   - applies --request-timeout: logs the stuck thread's stack, raises RequestTimeout in it
-//     (PyThreadState_SetAsyncExc), and if the thread does not give way within the grace period,
-//     asks the arbiter to replace this worker gracefully;
+//   - applies --request-timeout's second half: the 504 went out at the deadline from the Kestrel
+//     side (WsgiHttpApplication's timer; answered here too if that timer is late), then this
+//     thread logs the stuck thread's stack and raises RequestTimeout in it
+//     (PyThreadState_SetAsyncExc). A thread that has not given way after the grace period is
+//     stuck; when every thread is, the worker asks the arbiter for a replacement and drains, as
+//     it does at max_requests: it stops accepting at once, so new connections wait in the
+//     kernel queue for the replacement (or go to the other workers) instead of being dropped;
 //   - with max_requests, asks for its replacement early: when the requests left are fewer than
 //     its request rate times the lead (twice its own measured boot time, as a replacement boots
 //     beside a busy worker, plus two periods of this loop), so the replacement is serving when
@@ -25,7 +36,7 @@ using Sharpicorn.Wsgi;
 
 namespace Sharpicorn.Worker;
 
-internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel, ServerSettings settings, ErrorLog log, int masterPid, Action parentGone, long maxRequests, long bootMs, TimeProvider? timeProvider = null)
+internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel, ServerSettings settings, ErrorLog log, int masterPid, Action parentGone, long maxRequests, long bootMs, GilProbe? gilProbe, Action allStuck, TimeProvider? timeProvider = null)
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -35,6 +46,7 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
     private const long InterruptGraceMs = 2000;
 
     private int _retireSent;
+    private bool _stuckLogged;
     private volatile bool _stopped;
     private long _lastTick;
     private long _lastCompleted;
@@ -58,15 +70,27 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
         while (!_stopped)
         {
             long now = MonotonicClock.NowMs(_time);
-            long progress = now;
+            long progress = gilProbe is null ? now : Math.Min(now, gilProbe.LastHeld);
+            int stuck = 0;
             foreach (PythonWorker t in pool.Workers)
             {
                 if (t.Current is { } req)
                 {
-                    progress = Math.Min(progress, req.LastActivityTick);
-                    CheckRequestTimeout(t, req, now);
+                    if (gilProbe is null)
+                    {
+                        progress = Math.Min(progress, req.LastActivityTick);
+                    }
+                    else
+                    {
+                        LogIfStalled(t, req, now);
+                    }
+                    if (CheckRequestTimeout(t, req, now))
+                    {
+                        stuck++;
+                    }
                 }
             }
+            ReplaceIfAllStuck(stuck);
             if (!channel.Send(WorkerMessage.Heartbeat, progress) || Posix.GetParentPid() != masterPid)
             {
                 log.Info($"Parent changed, shutting down: worker {Environment.ProcessId}");
@@ -82,33 +106,62 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
         }
     }
 
-    private void CheckRequestTimeout(PythonWorker t, WsgiRequest req, long now)
+    /// <summary>gthread: a request without I/O for --timeout keeps its worker (gunicorn's meaning), but its stack is logged once.</summary>
+    private void LogIfStalled(PythonWorker t, WsgiRequest req, long now)
+    {
+        if (settings.Timeout <= 0 || req.StuckLogged || now - req.LastActivityTick <= settings.Timeout * 1000L)
+        {
+            return;
+        }
+        req.StuckLogged = true;
+        log.Warning($"Request without I/O for longer than the timeout ({settings.Timeout} s); the worker stays (gthread): {StackDump.Describe(t, req)}\n{StackDump.Stack(pool, t).TrimEnd('\n')}");
+    }
+
+    /// <summary>--request-timeout for one running request; true when its thread is stuck (interrupted and still there after the grace period).</summary>
+    private bool CheckRequestTimeout(PythonWorker t, WsgiRequest req, long now)
     {
         if (settings.RequestTimeout <= 0)
         {
-            return;
+            return false;
         }
         long limit = settings.RequestTimeout * 1000L;
         long elapsed = now - req.StartTick;
         if (elapsed <= limit)
         {
-            return;
+            return false;
         }
         if (!req.TimedOut)
         {
-            req.TimedOut = true;
-            log.Error($"Request timeout ({settings.RequestTimeout} s): {StackDump.Describe(t, req)}\n{StackDump.Stack(pool, t).TrimEnd('\n')}");
-            if (!StackDump.Interrupt(pool, t))
+            // Normally the Kestrel side's timer has answered already; this only covers a late one.
+            DeadlineAnswer.TryAnswer(req, pool.Settings.AccessLog);
+            req.Timeout = TimeoutStage.Interrupted;
+            string? stack = StackDump.StackThenInterrupt(pool, t, req);
+            log.Error($"Request timeout ({settings.RequestTimeout} s): {StackDump.Describe(t, req)}\n{(stack ?? "  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)\n").TrimEnd('\n')}");
+            if (stack is null)
             {
                 log.Error($"Could not interrupt {t.Name}: it holds the GIL in C code");
             }
+            return false;
         }
-        else if (!req.RetireRequested && elapsed > limit + InterruptGraceMs && ReferenceEquals(t.Current, req))
+        return elapsed > limit + InterruptGraceMs && ReferenceEquals(t.Current, req);
+    }
+
+    /// <summary>
+    /// Stuck threads had their requests answered (the 504 went out) but serve nothing more; while
+    /// one thread is free the worker goes on. With none left it asks for a replacement and drains
+    /// (max_requests' way: the kernel queue keeps new connections for the replacement).
+    /// </summary>
+    private void ReplaceIfAllStuck(int stuck)
+    {
+        if (stuck == 0 || stuck < pool.Workers.Count || _stuckLogged)
         {
-            req.RetireRequested = true;
-            log.Error($"{t.Name} did not stop after the interrupt ({StackDump.Describe(t, req)}); replacing this worker gracefully");
-            Retire();
+            return;
         }
+        _stuckLogged = true;
+        string names = string.Join(", ", pool.Workers.Select(w => w.Name));
+        log.Error($"{names} did not stop after the interrupt: no thread left to serve, replacing this worker gracefully");
+        allStuck();
+        Retire();
     }
 
     private readonly long _startedAt = MonotonicClock.NowMs(timeProvider ?? TimeProvider.System);

@@ -26,7 +26,22 @@ internal static class ErrorPage
     /// <summary>Replaces whatever the response had (nothing may have been sent yet).</summary>
     public static void Write(WsgiRequest req, int status, string reason, string message)
     {
+        long sent = WriteToKestrel(req, status, reason, message, out int length);
+        req.Progress = ResponseProgress.HeadersSent;
+        req.Head = ResponseHead.ErrorPage(status, reason, length);
+        req.LoggedStatus = status;
+        req.BytesSent = sent;
+    }
+
+    /// <summary>
+    /// Writes the page into Kestrel's response and nothing else: the deadline's 504 uses it
+    /// from a thread that is not the request's, so it must leave the Python thread's fields alone.
+    /// Returns the body bytes sent (none for HEAD).
+    /// </summary>
+    public static long WriteToKestrel(WsgiRequest req, int status, string reason, string message, out int length)
+    {
         byte[] body = Body(reason, message);
+        length = body.Length;
         IHttpResponseFeature response = req.Response;
         response.Headers.Clear();
         response.StatusCode = status;
@@ -38,15 +53,13 @@ internal static class ErrorPage
         }
         response.Headers.ContentType = "text/html";
         response.Headers.ContentLength = body.Length;
-        req.Progress = ResponseProgress.HeadersSent;
-        req.Head = ResponseHead.ErrorPage(status, reason, body.Length);
-        req.LoggedStatus = status;
-        if (!string.Equals(req.Request.Method, "HEAD", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(req.Method, "HEAD", StringComparison.OrdinalIgnoreCase))
         {
-            // Starting only queues the headers in Kestrel's pipe; it does not wait on the client.
-            req.Body.StartAsync().GetAwaiter().GetResult();
-            req.Body.Writer.Write(body);
-            req.BytesSent = body.Length;
+            return 0;
         }
+        // Starting only queues the headers in Kestrel's pipe; it does not wait on the client.
+        req.Body.StartAsync().GetAwaiter().GetResult();
+        req.Body.Writer.Write(body);
+        return body.Length;
     }
 }

@@ -53,7 +53,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
         _app = pool.App;
         Slot = slot;
         _target = new PyTarget(this);
-        _bodyReader = new RequestBodyReader(_python);
+        _bodyReader = new RequestBodyReader(_python, pool);
         _writer = new ResponseWriter(_python, pool);
         _fileSender = new FileWrapperSender(_python, _app, _writer);
     }
@@ -126,6 +126,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
                     Complete(finished);
                 }
                 request = Take();
+                if (_pool.Aborting)
+                {
+                    // The worker is being aborted: answer while still without the GIL, which a stuck thread may hold.
+                    DeadlineAnswer.TryAnswer(request, _pool.Settings.AccessLog);
+                }
             }
             Current = request;
             try
@@ -205,7 +210,28 @@ internal sealed class PythonWorker : IPyFunctionTarget
             _ticket = ticket.Handle;
             using OwnedRef startResponse = _app.StartResponseFunction.Bind(ticket.Handle);
             using OwnedRef input = PyCall.One(_app.InputStreamType, ticket.Handle).OrThrow();
-            using OwnedRef environ = _environ!.Build(req, input.Handle);
+            if (!req.Claim.Enter())
+            {
+                // --request-timeout answered it while it waited in the queue: the app never sees it.
+                return;
+            }
+            OwnedRef built;
+            try
+            {
+                built = _environ!.Build(req, input.Handle);
+            }
+            finally
+            {
+                if (!req.Claim.Exit())
+                {
+                    DeadlineAnswer.Send(req, _pool.Settings.AccessLog);
+                }
+            }
+            using OwnedRef environ = built;
+            if (req.Claim.IsClaimed)
+            {
+                return;
+            }
             if (_pool.Settings.AccessLog?.EnvironKeys.Count > 0)
             {
                 // Read after the app returns, as gunicorn logs the environ the app and its middleware left.
@@ -231,6 +257,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
                 _writer.SendHeaders(req);
             }
             _writer.FlushPending(req);
+            if (req.Claim.IsClaimed)
+            {
+                _pool.Settings.ErrorLog?.Error($"Request timed out: {req.Method} {req.RawTarget} (the app returned after its 504 was sent; its response was discarded)");
+            }
         }
         catch (PythonException e)
         {
@@ -365,12 +395,18 @@ internal sealed class PythonWorker : IPyFunctionTarget
     {
         Logging.ErrorLog? log = _pool.Settings.ErrorLog;
         bool headersSent = req.Progress == ResponseProgress.HeadersSent;
+        if (!headersSent && !req.Claim.TryCommit())
+        {
+            // --request-timeout answered 504 while the app ran (its stack was logged then); this is how the app ended.
+            log?.Error($"Request timed out: {req.Method} {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+            req.Failure = WsgiFailure.TimedOut;
+            return;
+        }
         if (req.TimedOut && !headersSent)
         {
-            // --request-timeout interrupted the app; its stack was logged when it fired.
-            log?.Error($"Request timed out: {req.Request.Method} {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
-            ErrorPage.Write(req, 504, "Gateway Timeout", "");
-            req.Failure = WsgiFailure.TimedOut;
+            // The interrupt reached the app before the deadline's own 504 went out: send it from here.
+            log?.Error($"Request timed out: {req.Method} {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+            WriteErrorPage(req, 504, "Gateway Timeout", "", WsgiFailure.TimedOut);
             return;
         }
         if (req.BodyError is Microsoft.AspNetCore.Http.BadHttpRequestException bad && !headersSent)
@@ -378,11 +414,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
             // The body was malformed (bad chunking, too large): the client's fault, as gunicorn
             // answers it, even though the app saw it first as an exception from wsgi.input.
             log?.Debug($"Invalid request from ip={req.Connection.RemoteIpAddress}: {bad.Message}");
-            ErrorPage.Write(req, bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message);
-            req.Failure = WsgiFailure.BadRequestBody;
+            WriteErrorPage(req, bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message, WsgiFailure.BadRequestBody);
             return;
         }
-        log?.Exception($"Error handling request {req.Request.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
+        log?.Exception($"Error handling request {req.RawTarget}\n{e.Traceback.TrimEnd('\n')}");
         if (headersSent)
         {
             // Too late for a 500: end the connection without completing the body, so the client
@@ -390,13 +425,37 @@ internal sealed class PythonWorker : IPyFunctionTarget
             req.Failure = WsgiFailure.AbortedAfterHeaders;
             return;
         }
-        ErrorPage.Write(req, 500, "Internal Server Error", "");
-        req.Failure = WsgiFailure.AppFailed;
+        WriteErrorPage(req, 500, "Internal Server Error", "", WsgiFailure.AppFailed);
+    }
+
+    /// <summary>
+    /// An error page in place of the app's response. Kestrel refuses it when it already gave up on
+    /// the response (the client aborted the connection): then there is no one to answer, and a
+    /// throw here would end this thread and the worker with it.
+    /// </summary>
+    private static void WriteErrorPage(WsgiRequest req, int status, string reason, string message, WsgiFailure failure)
+    {
+        try
+        {
+            ErrorPage.Write(req, status, reason, message);
+            req.Failure = failure;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            req.Failure = WsgiFailure.ClientDisconnected;
+        }
     }
 
     private void Complete(WsgiRequest request)
     {
         WorkerSettings settings = _pool.Settings;
+        if (request.Claim.IsClaimed)
+        {
+            // The deadline's 504 already went out, was logged and completed the request; Kestrel
+            // has the features back. Only the thread's own bookkeeping is left.
+            _pool.CountCompleted();
+            return;
+        }
         if (request.Failure == WsgiFailure.ClientDisconnected)
         {
             // The client went away before the response was delivered: gunicorn logs this at debug

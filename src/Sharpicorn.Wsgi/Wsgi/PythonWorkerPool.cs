@@ -74,13 +74,52 @@ internal sealed class PythonWorkerPool
         PythonWorker? worker;
         lock (_lock)
         {
-            if (!_idle.TryPop(out worker))
+            if (_aborting)
+            {
+                worker = null;
+            }
+            else if (!_idle.TryPop(out worker))
             {
                 _pending.Enqueue(request);
                 return;
             }
         }
+        if (worker is null)
+        {
+            // The worker is being aborted: no thread will run this, answer it now (no GIL).
+            DeadlineAnswer.TryAnswer(request, Settings.AccessLog);
+            CountCompleted();
+            return;
+        }
         worker.Hand(request);
+    }
+
+    private bool _aborting;
+
+    /// <summary>True once <see cref="BeginAbort"/> ran: a request a thread takes from now on is answered 504, not run.</summary>
+    public bool Aborting => Volatile.Read(ref _aborting);
+
+    /// <summary>
+    /// The worker is being aborted (the arbiter's timeout): from now on every request handed over
+    /// is answered 504 instead of queued, and this returns every request already handed over and
+    /// not finished (running or queued), for the caller to answer. Any thread; never the GIL.
+    /// </summary>
+    public List<WsgiRequest> BeginAbort()
+    {
+        var all = new List<WsgiRequest>();
+        lock (_lock)
+        {
+            Volatile.Write(ref _aborting, true);
+            all.AddRange(_pending);
+        }
+        foreach (PythonWorker w in _workers)
+        {
+            if (w.Current is { } running)
+            {
+                all.Add(running);
+            }
+        }
+        return all;
     }
 
     /// <summary>Called by a Python thread (GIL released): queued work, or null after parking itself.</summary>

@@ -5,6 +5,11 @@
 // object; when it has none yet, the wait runs inside `using (thread.Detach())`, so a slow
 // upload never holds the GIL. Nothing is buffered here: the Python side buffers only what a
 // readline() needs.
+//
+// Until the app's response starts, --request-timeout may take the request away (ResponseClaim):
+// every read enters and leaves Kestrel's features through the claim, and a read that the
+// deadline cancelled answers the 504 itself while still without the GIL, then raises OSError
+// into the app, which no longer has a client.
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
@@ -15,10 +20,57 @@ using Sharpicorn.Python.References;
 namespace Sharpicorn.Wsgi;
 
 /// <summary>The request body side of one Python thread.</summary>
-internal sealed class RequestBodyReader(PythonThread thread)
+internal sealed class RequestBodyReader(PythonThread thread, PythonWorkerPool pool)
 {
+    /// <summary>Set when a read the deadline cancelled has already left the features (this thread's only).</summary>
+    private bool _handedOver;
+
     /// <summary>Up to <paramref name="size"/> bytes of the body, b"" at its end; null with a Python IOError set on a failed read.</summary>
     public OwnedRef Read(WsgiRequest req, long size)
+    {
+        _handedOver = false;
+        if (req.Claim.IsCommitted)
+        {
+            // The response is the app's: the deadline no longer answers, nothing to guard.
+            return ReadCore(req, size, gated: false);
+        }
+        // Published before entering, so a deadline that sees this thread inside can cancel its wait.
+        req.BodyReaderInUse = req.Features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader;
+        if (!req.Claim.Enter())
+        {
+            return TimedOut();
+        }
+        OwnedRef bytes = default;
+        try
+        {
+            bytes = ReadCore(req, size, gated: true);
+        }
+        finally
+        {
+            if (!_handedOver && !req.Claim.Exit())
+            {
+                // The deadline came while this thread was inside but not waiting: the features are
+                // still this thread's, so it answers the 504 itself.
+                DeadlineAnswer.Send(req, pool.Settings.AccessLog);
+            }
+        }
+        if (req.Claim.IsClaimed)
+        {
+            bytes.Dispose();
+            CPython.PyErr_Clear();
+            return TimedOut();
+        }
+        return bytes;
+    }
+
+    /// <summary>The app's view once the deadline answered: its client has its 504, the body is gone.</summary>
+    private static OwnedRef TimedOut()
+    {
+        PyStr.SetError(CPython.PyExc_OSError, "request timed out: the server answered 504");
+        return default;
+    }
+
+    private OwnedRef ReadCore(WsgiRequest req, long size, bool gated)
     {
         if (req.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
@@ -47,11 +99,29 @@ internal sealed class RequestBodyReader(PythonThread thread)
                     {
                         error = e;
                     }
+                    if (gated && req.Claim.IsClaimed)
+                    {
+                        // The deadline cancelled this wait: give the read back and answer the 504
+                        // here, without the GIL, which another thread may hold for a long time.
+                        if (error is null)
+                        {
+                            reader.AdvanceTo(rr.Buffer.Start);
+                        }
+                        _handedOver = true;
+                        if (!req.Claim.Exit())
+                        {
+                            DeadlineAnswer.Send(req, pool.Settings.AccessLog);
+                        }
+                    }
+                }
+                if (_handedOver)
+                {
+                    return default;
                 }
                 if (error is not null)
                 {
                     req.BodyError = error;
-                    PyStr.SetError(CPython.PyExc_IOError, error.Message);
+                    PyStr.SetError(CPython.PyExc_OSError, error.Message);
                     return default;
                 }
             }
@@ -64,7 +134,7 @@ internal sealed class RequestBodyReader(PythonThread thread)
                 {
                     if (ForbiddenTrailer(req) is string field)
                     {
-                        PyStr.SetError(CPython.PyExc_IOError, $"Invalid HTTP header name: '{field}' is not allowed in chunked trailers");
+                        PyStr.SetError(CPython.PyExc_OSError, $"Invalid HTTP header name: '{field}' is not allowed in chunked trailers");
                         return default;
                     }
                     return CPython.PyBytes_FromStringAndSize([]);

@@ -32,6 +32,12 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
     /// <summary>Commits the head that start_response stored: status, the app's headers and the decisions of <see cref="ResponseHead.Decide"/>.</summary>
     public void SendHeaders(WsgiRequest req)
     {
+        if (!req.Claim.TryCommit())
+        {
+            // --request-timeout answered first: the client has its 504; the app's output goes nowhere.
+            req.Failure = WsgiFailure.TimedOut;
+            return;
+        }
         ResponseHead head = ResponseHead.Decide(req.Start, req.Request.Method, req.Request.Protocol, pool.Draining);
         IHttpResponseFeature response = req.Response;
         response.StatusCode = head.StatusCode;

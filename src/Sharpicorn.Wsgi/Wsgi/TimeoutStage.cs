@@ -5,9 +5,6 @@ internal enum TimeoutStage
 {
     None,
 
-    /// <summary>The deadline passed: the thread was interrupted and the client gets a 504.</summary>
+    /// <summary>The deadline passed: the 504 went out if the app had not started its response, the stack was logged and the thread interrupted.</summary>
     Interrupted,
-
-    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced.</summary>
-    RetireRequested,
 }

@@ -22,6 +22,8 @@ internal sealed class WsgiRequest
         StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         StartTick = Environment.TickCount64;
         LastActivityTick = StartTick;
+        Method = Request.Method;
+        RawTarget = Request.RawTarget;
     }
 
     /// <summary>
@@ -48,19 +50,38 @@ internal sealed class WsgiRequest
 
     private int _timeout;
 
-    /// <summary>--request-timeout fired: the thread was interrupted and the client gets a 504 (a view of <see cref="Timeout"/>).</summary>
-    public bool TimedOut
+    /// <summary>--request-timeout fired: the stack was logged and the thread interrupted (a view of <see cref="Timeout"/>).</summary>
+    public bool TimedOut => Timeout >= TimeoutStage.Interrupted;
+
+    /// <summary>Who writes the response: the app, until its first byte, or the deadline's 504 (see <see cref="ResponseClaim"/>).</summary>
+    public ResponseClaim Claim { get; } = new();
+
+    /// <summary>
+    /// The body reader the Python thread may be waiting on, published before it enters Kestrel's
+    /// features, so a deadline that finds it there can cancel the wait (PipeReader.CancelPendingRead is thread-safe).
+    /// </summary>
+    public System.IO.Pipelines.PipeReader? BodyReaderInUse
     {
-        get => Timeout >= TimeoutStage.Interrupted;
-        set => Timeout = value ? (TimeoutStage)Math.Max((int)Timeout, (int)TimeoutStage.Interrupted) : TimeoutStage.None;
+        get => Volatile.Read(ref _bodyReaderInUse);
+        set => Volatile.Write(ref _bodyReaderInUse, value);
     }
 
-    /// <summary>The thread did not stop after the interrupt; the worker asked to be replaced (a view of <see cref="Timeout"/>).</summary>
-    public bool RetireRequested
-    {
-        get => Timeout >= TimeoutStage.RetireRequested;
-        set => Timeout = value ? TimeoutStage.RetireRequested : (TimeoutStage)Math.Min((int)Timeout, (int)TimeoutStage.Interrupted);
-    }
+    private System.IO.Pipelines.PipeReader? _bodyReaderInUse;
+
+    /// <summary>The --request-timeout timer, armed on the Kestrel side; disposed when Kestrel is done with the request.</summary>
+    public IDisposable? DeadlineTimer { get; set; }
+
+    /// <summary>Where the deadline's 504 is logged (the worker's access log), set with <see cref="DeadlineTimer"/>.</summary>
+    public AccessLog? AccessLog { get; set; }
+
+    /// <summary>The method, kept so the worker's logs can name the request after Kestrel has taken its features back.</summary>
+    public string Method { get; }
+
+    /// <summary>The raw target, kept for the same reason as <see cref="Method"/>.</summary>
+    public string RawTarget { get; }
+
+    /// <summary>The worker's --timeout passed without I/O and the stack was logged (gthread: logged, not killed).</summary>
+    public bool StuckLogged { get; set; }
 
     public IFeatureCollection Features { get; }
     public IHttpRequestFeature Request { get; }
@@ -110,7 +131,10 @@ internal sealed class WsgiRequest
     /// <summary>The status the access log reports, set when the response is decided.</summary>
     public int LoggedStatus { get; set; }
 
-    public AccessLogEntry ToAccessLogEntry()
+    public AccessLogEntry ToAccessLogEntry() => ToAccessLogEntry(LoggedStatus, BytesSent);
+
+    /// <summary>The access-log entry of a response answered by someone other than the app (the deadline's 504).</summary>
+    public AccessLogEntry ToAccessLogEntry(int status, long bytesSent)
     {
         string raw = Request.RawTarget;
         int q = raw.IndexOf('?', StringComparison.Ordinal);
@@ -124,8 +148,8 @@ internal sealed class WsgiRequest
             Path = q >= 0 ? raw[..q] : raw,
             Query = q >= 0 ? raw[(q + 1)..] : "",
             Protocol = ServerProtocol(Request.Protocol),
-            Status = LoggedStatus,
-            BytesSent = BytesSent,
+            Status = status,
+            BytesSent = bytesSent,
             Started = Started,
             Duration = System.Diagnostics.Stopwatch.GetElapsedTime(StartTimestamp),
             RequestHeader = name => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null,

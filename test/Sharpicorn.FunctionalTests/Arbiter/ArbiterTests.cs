@@ -125,7 +125,8 @@ public sealed class ArbiterTests
     [Fact]
     public void Timeout_HangingRequest_StackLoggedWorkerReplaced()
     {
-        using ServerProcess s = Start("--timeout", "2", "--threads", "2");
+        // The sync worker (gunicorn's: its heartbeat is per request); gthread keeps a worker whose request waits.
+        using ServerProcess s = Start("--timeout", "2");
         int first = Pid(s.Port);
         using var c = new RawHttp(s.Port);
         c.Send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -218,7 +219,8 @@ public sealed class ArbiterTests
     [Fact]
     public void RequestTimeout_Uninterruptible_WorkerReplacedGracefully()
     {
-        using ServerProcess s = Start("--request-timeout", "1", "--threads", "2", "--log-level", "debug");
+        // One thread: it is stuck, so none is left and the worker is replaced (with two, it would go on).
+        using ServerProcess s = Start("--request-timeout", "1", "--log-level", "debug");
         int first = Pid(s.Port);
         using var c = new RawHttp(s.Port);
         c.Send("GET /sleep_forever HTTP/1.1\r\nHost: t\r\n\r\n");

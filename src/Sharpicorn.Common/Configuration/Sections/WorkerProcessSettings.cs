@@ -59,7 +59,7 @@ internal static class WorkerProcessSettings
             Help = "Workers silent (no progress) for more than this many seconds are killed and restarted; 0 is off.",
             Default = 30, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.Timeout = v, Get = s => s.Timeout,
-            Notes = "Progress is client I/O of the running requests, so one request that waits longer than this on a database kills its worker, in-flight requests and all, where gunicorn's gthread heartbeat would not. Importing the app falls under `--boot-timeout` instead. The Python stacks are logged before the kill.",
+            Notes = "As gunicorn per worker class. `gthread` (`-k gthread`, or `--threads` > 1): the heartbeat is the worker's own, so a request that waits longer than this (a slow database query) keeps its worker; only a thread holding the GIL that long, which would stall gunicorn's main loop too, gets it aborted. sharpicorn logs such a request's Python stack once. `sync` (`--threads` 1): a request without client I/O for this long gets the worker aborted (SIGABRT, `WORKER TIMEOUT (pid:N)`, exit 1); a response that keeps streaming counts as progress, where gunicorn's sync worker would abort it too. Before it exits, every in-flight request whose response has not started gets a 504 instead of a reset connection, then the stacks are logged. Importing the app falls under `--boot-timeout` instead.",
         },
         new IntSetting
         {

@@ -20,9 +20,8 @@ internal static unsafe partial class CPython
 
     public static nint PyExc_AssertionError { get; private set; }
 
+    /// <summary>Also IOError: Python 3 has no separate type (PyExc_IOError is only an alias, set during initialisation).</summary>
     public static nint PyExc_OSError { get; private set; }
-
-    public static nint PyExc_IOError { get; private set; }
 
     /// <summary>The pending exception's type (borrowed), or null when none is set.</summary>
     public static BorrowedRef PyErr_Occurred() => new(s_PyErr_Occurred());
@@ -74,6 +73,5 @@ internal static unsafe partial class CPython
         PyExc_RuntimeError = ExportedPointer("PyExc_RuntimeError");
         PyExc_AssertionError = ExportedPointer("PyExc_AssertionError");
         PyExc_OSError = ExportedPointer("PyExc_OSError");
-        PyExc_IOError = ExportedPointer("PyExc_IOError");
     }
 }
