@@ -94,9 +94,9 @@ public sealed class BootTests
     [Fact]
     public void UnsupportedGunicornFlag_RefusedExit2()
     {
-        (int code, string log) = Run("--statsd-host", "localhost:8125", "wsgi_basic:app");
+        (int code, string log) = Run("--log-syslog-to", "udp://localhost:514", "wsgi_basic:app");
         Assert.Equal(2, code);
-        Assert.Contains("sharpicorn: error: --statsd-host: statsd metrics are not supported yet. Remove it to start sharpicorn.", log, StringComparison.Ordinal);
+        Assert.Contains("sharpicorn: error: --log-syslog-to: syslog logging is not implemented.", log, StringComparison.Ordinal);
     }
 
     [Fact]
