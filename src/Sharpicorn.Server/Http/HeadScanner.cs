@@ -265,7 +265,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
             // Rare: a line across segments. Kestrel's own limit bounds the line.
             span = buffer.Slice(0, Math.Min(buffer.Length, 1L << 20)).ToArray();
         }
-        int lead = span.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+        int lead = span.IsEmpty || span[0] is not ((byte)'\r' or (byte)'\n') ? 0 : span.IndexOfAnyExcept((byte)'\r', (byte)'\n');
         int nl = lead < 0 ? -1 : span[lead..].IndexOf((byte)'\n');
         if (nl < 0)
         {
@@ -275,6 +275,11 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         int lineEnd = lead + nl + 1;
         bool firstLook = _lineEnd < 0;
         _lineEnd = _consumed + lineEnd;
+        // The common case, one vector scan: printable ASCII and spaces, CRLF-ended.
+        if (line.Length > 1 && line[^1] == (byte)'\r' && line[..^1].IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0)
+        {
+            return result;
+        }
         // A bare LF, or not three parts: Kestrel rejects it itself.
         int sp1 = line.IndexOf((byte)' ');
         int sp2 = line.LastIndexOf((byte)' ');
@@ -346,11 +351,27 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         {
             return;
         }
-        ReadOnlySequence<byte> rest = buffer.Slice(skip);
+        ReadOnlySequence<byte> rest = skip == 0 ? buffer : buffer.Slice(skip);
         long lineStart = from;
         if (rest.IsSingleSegment)
         {
             ReadOnlySpan<byte> span = rest.FirstSpan;
+            if (_openSuspect < 0)
+            {
+                // No block to end: only a Content-Length line matters, and its name ends "h:"
+                // (Kestrel refuses whitespace before the colon). A GET rarely has one.
+                int last = span.LastIndexOf((byte)'\n');
+                if (last < 0)
+                {
+                    return;
+                }
+                ReadOnlySpan<byte> complete = span[..(last + 1)];
+                if (complete.IndexOf("h:"u8) < 0 && complete.IndexOf("H:"u8) < 0)
+                {
+                    _scanned = from + last + 1;
+                    return;
+                }
+            }
             int offset = 0;
             while (true)
             {
