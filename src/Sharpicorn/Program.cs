@@ -23,6 +23,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         Platform.Posix.ReexecIfSignalsIgnored(args);
+        Platform.OpenFileLimit.RaiseSoftToHard();
         ProcessInfo.CaptureStartDirectory();
         bool isWorker = Environment.GetEnvironmentVariable(WorkerEnvironment.Role) is not null;
         ServerSettings settings;

@@ -41,6 +41,9 @@ internal sealed class ServerSettings
     /// <summary>sharpicorn's own, after mod_wsgi's request-timeout: 0 (off).</summary>
     public int RequestTimeout { get; set; }
 
+    /// <summary>sharpicorn's own: 10 seconds to send a request head, Apache httpd's anti-slowloris mod_reqtimeout header=10 (Kestrel's RequestHeadersTimeout is 30 s).</summary>
+    public int HeaderTimeout { get; set; } = 10;
+
     /// <summary>max_requests: 0 (no limit).</summary>
     public int MaxRequests { get; set; }
 

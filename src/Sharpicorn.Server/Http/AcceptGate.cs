@@ -14,9 +14,16 @@
 //            connection's request has reached the Python pool. Keep-alive connections already
 //            open keep being served (their requests queue in-process), as before.
 //   gthread  (-k gthread, or --threads > 1)  gunicorn's gthread accepts while its open
-//            connections (idle keep-alive ones included) < worker_connections, and over that
-//            leaves the listener out of its poller. Here: the same count, checked before
-//            accept, instead of Kestrel's MaxConcurrentConnections (which accepts and closes).
+//            connections (idle keep-alive ones included) < worker_connections. Here the count
+//            is of requests in progress (dispatched to the Python pool: running or queued), the
+//            only connections that cost a Python-side resource. An idle keep-alive connection or
+//            one still sending its head (a slowloris) costs Kestrel a few KiB and no thread; were
+//            it counted, 1,000 trickling clients would shut every real one out (issue 9). Slow
+//            heads are shed by Kestrel's RequestHeadersTimeout (--header-timeout) instead.
+// Both rules also stop at a hard cap on open connections of any kind, derived from the
+// open-file limit (MaxOpenConnections): past it, accept(2) would fail with EMFILE, or take the
+// descriptors the app needs. Over any limit the connection stays in the kernel queue, never
+// accepted and closed (Kestrel's MaxConcurrentConnections would do that).
 // The check precedes the accept, so with several listeners each accept loop may take one
 // connection past the limit; with one listener the limit is exact.
 //
@@ -36,10 +43,12 @@ internal sealed class AcceptGate : IRequestObserver
 {
     private readonly bool _sync;
     private readonly int _capacity;
+    private readonly int _maxOpen;
     private readonly long _limit;
     private readonly Action _limitReached;
     private readonly Action<long>? _checkpoint;
     private long _started;
+    /// <summary>sync: slots held (requests and fresh connections); gthread: requests in progress.</summary>
     private int _used;
     private int _fresh;
     private int _open;
@@ -47,15 +56,17 @@ internal sealed class AcceptGate : IRequestObserver
     private int _retired;
     private TaskCompletionSource? _waiter;
 
-    /// <param name="sync">gunicorn's sync rule (a slot per thread); else gthread's (open connections).</param>
+    /// <param name="sync">gunicorn's sync rule (a slot per thread); else gthread's (requests in progress).</param>
     /// <param name="capacity">Threads (sync) or worker_connections (gthread).</param>
     /// <param name="maxRequests">This worker's max_requests with its jitter; 0 is no limit.</param>
     /// <param name="limitReached">Called once, on a Kestrel thread, when the limit is reached, before that request is handed on: it must only set flags and enqueue.</param>
     /// <param name="checkpoint">With max_requests, called with the started count at 1, 2, 4, 8, ... (a Kestrel thread): an early rate sample for asking for the replacement.</param>
-    public AcceptGate(bool sync, int capacity, long maxRequests, Action limitReached, Action<long>? checkpoint = null)
+    /// <param name="maxOpen">Open connections of any kind this worker may hold.</param>
+    public AcceptGate(bool sync, int capacity, long maxRequests, Action limitReached, Action<long>? checkpoint = null, int maxOpen = int.MaxValue)
     {
         _sync = sync;
         _capacity = capacity;
+        _maxOpen = maxOpen;
         _limit = maxRequests;
         _limitReached = limitReached;
         _checkpoint = checkpoint;
@@ -70,14 +81,19 @@ internal sealed class AcceptGate : IRequestObserver
         {
             pool.Draining = true;
             limitReached();
-        }, checkpoint);
+        }, checkpoint, MaxOpenConnections(Platform.OpenFileLimit.Current));
     }
+
+    /// <summary>
+    /// The hard cap on open connections for an open-file limit: a tenth of the descriptors (at
+    /// least 64) stay for the listeners, logs, Python's imports and the app's own files and
+    /// database connections.
+    /// </summary>
+    public static int MaxOpenConnections(int openFileLimit) =>
+        openFileLimit == int.MaxValue ? int.MaxValue : Math.Max(1, openFileLimit - Math.Max(64, openFileLimit / 10));
 
     /// <summary>gunicorn's config.worker_class: "sync" with threads &gt; 1 runs gthread.</summary>
     public static bool IsSync(ServerSettings settings) => settings.WorkerClass == "sync" && settings.Threads <= 1;
-
-    /// <summary>Whether the pool must report its requests (sync's capacity, or a max_requests budget).</summary>
-    public bool ObservesRequests => _sync || _limit > 0;
 
     /// <summary>Open connections (for draining).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
@@ -85,7 +101,8 @@ internal sealed class AcceptGate : IRequestObserver
     /// <summary>True once max_requests was reached: no more accepts, Connection: close on every response.</summary>
     public bool Retired => Volatile.Read(ref _retired) != 0;
 
-    private bool HasCapacity => _sync ? Volatile.Read(ref _used) < _capacity : Volatile.Read(ref _open) < _capacity;
+    /// <summary>sync: slots (requests and fresh connections) &lt; threads; gthread: requests in progress &lt; worker_connections; both: open &lt; the hard cap.</summary>
+    private bool HasCapacity => Volatile.Read(ref _used) < _capacity && Volatile.Read(ref _open) < _maxOpen;
 
     /// <summary>
     /// Waits until this worker may take one more connection; false when it must not accept any
@@ -192,12 +209,8 @@ internal sealed class AcceptGate : IRequestObserver
                 _checkpoint?.Invoke(n);
             }
         }
-        if (!_sync)
-        {
-            return;
-        }
         // The first request of a fresh connection takes over the slot its connection held.
-        if (Volatile.Read(ref _fresh) != 0 && request.Features.Get<FreshConnection>() is { } fresh && fresh.Claim())
+        if (_sync && Volatile.Read(ref _fresh) != 0 && request.Features.Get<FreshConnection>() is { } fresh && fresh.Claim())
         {
             Interlocked.Decrement(ref _fresh);
             return;
@@ -207,11 +220,8 @@ internal sealed class AcceptGate : IRequestObserver
 
     public void Completed()
     {
-        if (_sync)
-        {
-            Interlocked.Decrement(ref _used);
-            Wake();
-        }
+        Interlocked.Decrement(ref _used);
+        Wake();
     }
 
     /// <summary>Wakes accept loops waiting for capacity (to re-check it, or to see that they stop).</summary>

@@ -21,23 +21,45 @@
 //   - a suspect in an earlier head ends its block at that earlier head's end, not at H;
 //   - one in a chunked body ends its block at the body's last-chunk CRLF CRLF, before H;
 //   - one in a Content-Length body is before _bodyEnd, and such bodies are not scanned at all.
-// Requests without a Content-Length never call in (a GET costs only the line cut of its head).
+//
+// Request targets. Kestrel rejects a target with a byte >= 0x80 (its RawTarget is ASCII), yet
+// curl and scripts send "GET /café" as raw UTF-8, and gunicorn serves it; PEP 3333 wants PATH_INFO
+// to be those bytes as latin-1. Kestrel also lets control bytes through in a target, which
+// RFC 9112 forbids. So the request line is looked at here, before Kestrel parses it:
+//   - bytes >= 0x80 in the target are percent-encoded in a copy of the line that Kestrel is
+//     handed instead (RequestTarget's %XX decoding then gives PATH_INFO exactly the raw bytes),
+//     and the target as sent is kept for the request (RawTarget restored: RAW_URI, the access
+//     log and limit_request_line see the bytes as sent);
+//   - a byte < 0x21 or 0x7F in the target marks the request for a 400 with Connection: close.
+// Only a request line is touched, never a body, so where the next one starts is tracked: at
+// the head's end for a request without a body, after its Content-Length body, and after a
+// chunked body once Kestrel's chunked reader reports its trailers complete (an AdvanceTo with
+// IHttpRequestTrailersFeature.Available). After an Upgrade request nothing is touched again.
+// Kestrel skips CR and LF before a request line; so does this. A Kestrel AdvanceTo into the
+// copy is mapped back to the raw stream: Kestrel consumes a start line whole or not at all.
+//
+// Requests without a Content-Length call in only for the request-line bookkeeping (a GET costs
+// the line cut of its head and one scan of its target).
 //
 // HTTP/2 frames are binary and have no text framing to disagree about. A connection whose first
-// bytes are the HTTP/2 preface ("PRI * HTTP/2.0\r\n") is never scanned, so a DATA frame that
+// bytes are the HTTP/2 preface ("PRI * HTTP/2.0\r\n") is never scanned nor rewritten, so a DATA frame that
 // happens to hold a "Content-Length: +5" line cannot produce a verdict (h2c connections are
 // handed to HTTP/2 before this class sees them, and ALPN h2 ones are not wrapped; this is the
 // backstop for any other route).
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Sharpicorn.Http;
 
-/// <summary>The transport's input as Kestrel reads it, watched for Content-Length values Kestrel would normalise away.</summary>
+/// <summary>The transport's input as Kestrel reads it, watched for Content-Length values Kestrel would normalise away and for request targets it would misjudge.</summary>
 internal sealed class HeadScanner(PipeReader inner) : PipeReader
 {
     private static ReadOnlySpan<byte> ContentLengthName => "content-length:"u8;
+
+    private static ReadOnlySpan<byte> HexDigits => "0123456789ABCDEF"u8;
 
     private ReadOnlySequence<byte> _last;
 
@@ -59,11 +81,81 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     /// <summary>Ended blocks that held a suspect: (end offset, start of their last suspect). Usually empty.</summary>
     private List<(long End, long Suspect)>? _suspectBlocks;
 
+    /// <summary>Where the next request line begins (CR and LF before it allowed); -1 while unknown (a chunked body) or for good (after an Upgrade).</summary>
+    private long _lineStart;
+
+    /// <summary>End (after its LF) of the request line at <see cref="_lineStart"/> once it was looked at; -1 before.</summary>
+    private long _lineEnd = -1;
+
+    /// <summary>A chunked body being read: its end is where the next request line begins.</summary>
+    private IHttpRequestTrailersFeature? _chunked;
+
+    /// <summary>The current request's target as sent, when Kestrel was handed an encoded copy.</summary>
+    private string? _rawTarget;
+
+    /// <summary>The current request's line as sent (latin-1), when its target holds a control byte.</summary>
+    private string? _badLine;
+
+    /// <summary>The copy of the request line Kestrel was last handed, until its AdvanceTo; null when it was handed the transport's buffer.</summary>
+    private byte[]? _view;
+
+    /// <summary>In <see cref="_view"/>: where the encoded target starts and ends, and how much longer it is than the raw one.</summary>
+    private int _viewTargetStart, _viewTargetEnd, _viewGrowth;
+
+    /// <summary>What the request line said, given to the request as Kestrel hands it over.</summary>
+    public enum Verdict
+    {
+        Ok,
+        BadContentLength,
+        BadTarget,
+    }
+
+    /// <summary>How the body of the request just handed over is framed (where the next request line is).</summary>
+    public enum Body
+    {
+        None,
+        ContentLength,
+        Chunked,
+        Upgrade,
+    }
+
+    /// <summary>
+    /// Called as Kestrel hands a request over (its head just consumed): the verdict on its
+    /// request line and Content-Length, and its target as sent when Kestrel saw an encoded one
+    /// (<paramref name="rawTarget"/>, latin-1), or its line when that is the reason for
+    /// <see cref="Verdict.BadTarget"/>.
+    /// </summary>
+    public Verdict OnRequest(Body body, long contentLength, IHttpRequestTrailersFeature? trailers, out string? rawTarget)
+    {
+        Verdict verdict = Verdict.Ok;
+        rawTarget = _rawTarget;
+        if (_badLine is not null)
+        {
+            verdict = Verdict.BadTarget;
+            rawTarget = _badLine;
+        }
+        if (body == Body.ContentLength && !CheckContentLength(contentLength) && verdict == Verdict.Ok)
+        {
+            verdict = Verdict.BadContentLength;
+        }
+        _lineStart = body switch
+        {
+            Body.None => _consumed,
+            Body.ContentLength => _bodyEnd,
+            _ => -1,
+        };
+        _chunked = body == Body.Chunked ? trailers : null;
+        _lineEnd = -1;
+        _rawTarget = null;
+        _badLine = null;
+        return verdict;
+    }
+
     /// <summary>
     /// For a request Kestrel accepted with Content-Length <paramref name="length"/>, called as
     /// the request is handed over: false when its head's raw Content-Length was not 1*DIGIT.
     /// </summary>
-    public bool CheckContentLength(long length)
+    private bool CheckContentLength(long length)
     {
         long headEnd = _consumed;
         bool valid = true;
@@ -87,9 +179,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         ValueTask<ReadResult> pending = inner.ReadAsync(cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
-            ReadResult result = pending.Result;
-            Observe(result.Buffer);
-            return new ValueTask<ReadResult>(result);
+            return new ValueTask<ReadResult>(Observe(pending.Result));
         }
         return ReadSlowAsync(pending);
     }
@@ -98,7 +188,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     {
         if (inner.TryRead(out result))
         {
-            Observe(result.Buffer);
+            result = Observe(result);
             return true;
         }
         return false;
@@ -108,13 +198,41 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
+        if (_view is not null)
+        {
+            AdvanceInView(consumed, examined);
+            return;
+        }
         SequencePosition start = _last.Start;
         // Within one segment (a request head, nearly always) the positions' integers are indexes into it.
         _consumed += ReferenceEquals(consumed.GetObject(), start.GetObject())
             ? consumed.GetInteger() - start.GetInteger()
             : _last.Slice(start, consumed).Length;
         inner.AdvanceTo(consumed, examined);
+        if (_chunked is { Available: true })
+        {
+            // Kestrel's chunked reader just consumed the last chunk and the trailers.
+            _chunked = null;
+            _lineStart = _consumed;
+        }
     }
+
+    /// <summary>An AdvanceTo into the encoded copy of a request line, mapped back onto the transport's buffer.</summary>
+    private void AdvanceInView(SequencePosition consumed, SequencePosition examined)
+    {
+        var view = new ReadOnlySequence<byte>(_view!);
+        long c = RawOffset(view.GetOffset(consumed), end: false);
+        long e = Math.Max(c, RawOffset(view.GetOffset(examined), end: true));
+        _view = null;
+        _consumed += c;
+        inner.AdvanceTo(_last.GetPosition(c), _last.GetPosition(e));
+    }
+
+    /// <summary>The raw offset of an offset into the copy; inside the encoded target, its start or its end.</summary>
+    private long RawOffset(long offset, bool end) =>
+        offset <= _viewTargetStart ? offset
+        : offset >= _viewTargetEnd ? offset - _viewGrowth
+        : end ? _viewTargetEnd - _viewGrowth : _viewTargetStart;
 
     public override void CancelPendingRead() => inner.CancelPendingRead();
 
@@ -126,30 +244,148 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     private async ValueTask<ReadResult> ReadSlowAsync(ValueTask<ReadResult> pending)
     {
         ReadResult result = await pending.ConfigureAwait(false);
-        Observe(result.Buffer);
-        return result;
+        return Observe(result);
     }
 
-    /// <summary>Looks at the complete lines of <paramref name="buffer"/> not looked at yet (the buffer starts at <see cref="_consumed"/>).</summary>
-    private void Observe(in ReadOnlySequence<byte> buffer)
+    /// <summary>Looks at a read: its new lines, and a request line at its start; returns what Kestrel is handed.</summary>
+    private ReadResult Observe(in ReadResult result)
     {
+        ReadOnlySequence<byte> buffer = result.Buffer;
         _last = buffer;
         if (_http2 || (_scanned == 0 && _consumed == 0 && StartsWithPreface(buffer)))
         {
             _http2 = true;
-            return;
+            return result;
         }
+        ScanLines(buffer);
+        if (_lineStart >= 0 && _consumed >= _lineStart && (_lineEnd < 0 || _consumed < _lineEnd))
+        {
+            return RequestLine(result);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The read starts at (CR and LF before) a request line, or inside one Kestrel was handed a
+    /// copy of: judges the line once complete, and hands Kestrel an encoded copy when its
+    /// target has bytes &gt;= 0x80.
+    /// </summary>
+    private ReadResult RequestLine(in ReadResult result)
+    {
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        ReadOnlySpan<byte> span = buffer.FirstSpan;
+        if (!buffer.IsSingleSegment && span.IndexOf((byte)'\n') < 0)
+        {
+            // Rare: a line across segments. Kestrel's own limit bounds the line.
+            span = buffer.Slice(0, Math.Min(buffer.Length, 1L << 20)).ToArray();
+        }
+        int lead = span.IsEmpty || span[0] is not ((byte)'\r' or (byte)'\n') ? 0 : span.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+        int nl = lead < 0 ? -1 : span[lead..].IndexOf((byte)'\n');
+        if (nl < 0)
+        {
+            return result;
+        }
+        ReadOnlySpan<byte> line = span.Slice(lead, nl);
+        int lineEnd = lead + nl + 1;
+        bool firstLook = _lineEnd < 0;
+        _lineEnd = _consumed + lineEnd;
+        // The common case, one vector scan: printable ASCII and spaces, CRLF-ended.
+        if (line.Length > 1 && line[^1] == (byte)'\r' && line[..^1].IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0)
+        {
+            return result;
+        }
+        // A bare LF, or not three parts: Kestrel rejects it itself.
+        int sp1 = line.IndexOf((byte)' ');
+        int sp2 = line.LastIndexOf((byte)' ');
+        if (line.IsEmpty || line[^1] != (byte)'\r' || sp1 < 0 || sp2 <= sp1)
+        {
+            return result;
+        }
+        ReadOnlySpan<byte> target = line[(sp1 + 1)..sp2];
+        int odd = target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E);
+        if (odd < 0)
+        {
+            return result;
+        }
+        if (target[odd..].IndexOfAnyInRange((byte)0, (byte)0x20) >= 0 || target[odd..].Contains((byte)0x7F))
+        {
+            if (firstLook)
+            {
+                _badLine = Encoding.Latin1.GetString(line[..^1]);
+            }
+            return result;
+        }
+        if (firstLook)
+        {
+            _rawTarget = Encoding.Latin1.GetString(target);
+        }
+        int high = CountHigh(target);
+        int targetStart = lead + sp1 + 1;
+        byte[] view = new byte[lineEnd + (2 * high)];
+        span[..targetStart].CopyTo(view);
+        int o = targetStart;
+        foreach (byte b in target)
+        {
+            if (b < 0x80)
+            {
+                view[o++] = b;
+            }
+            else
+            {
+                view[o++] = (byte)'%';
+                view[o++] = HexDigits[b >> 4];
+                view[o++] = HexDigits[b & 0xF];
+            }
+        }
+        _viewTargetStart = targetStart;
+        _viewTargetEnd = o;
+        _viewGrowth = 2 * high;
+        span[(lead + sp2)..lineEnd].CopyTo(view.AsSpan(o));
+        _view = view;
+        // Only the line: Kestrel consumes it and reads again for what follows.
+        return new ReadResult(new ReadOnlySequence<byte>(view), result.IsCanceled, result.IsCompleted && buffer.Length == lineEnd);
+    }
+
+    private static int CountHigh(ReadOnlySpan<byte> target)
+    {
+        int n = 0;
+        foreach (byte b in target)
+        {
+            n += b >> 7;
+        }
+        return n;
+    }
+
+    /// <summary>Looks at the complete lines of <paramref name="buffer"/> not looked at yet (the buffer starts at <see cref="_consumed"/>).</summary>
+    private void ScanLines(in ReadOnlySequence<byte> buffer)
+    {
         long from = Math.Max(Math.Max(_scanned, _bodyEnd), _consumed);
         long skip = from - _consumed;
         if (skip >= buffer.Length)
         {
             return;
         }
-        ReadOnlySequence<byte> rest = buffer.Slice(skip);
+        ReadOnlySequence<byte> rest = skip == 0 ? buffer : buffer.Slice(skip);
         long lineStart = from;
         if (rest.IsSingleSegment)
         {
             ReadOnlySpan<byte> span = rest.FirstSpan;
+            if (_openSuspect < 0)
+            {
+                // No block to end: only a Content-Length line matters, and its name ends "h:"
+                // (Kestrel refuses whitespace before the colon). A GET rarely has one.
+                int last = span.LastIndexOf((byte)'\n');
+                if (last < 0)
+                {
+                    return;
+                }
+                ReadOnlySpan<byte> complete = span[..(last + 1)];
+                if (complete.IndexOf("h:"u8) < 0 && complete.IndexOf("H:"u8) < 0)
+                {
+                    _scanned = from + last + 1;
+                    return;
+                }
+            }
             int offset = 0;
             while (true)
             {

@@ -16,8 +16,9 @@ internal static class KestrelLimits
         limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(s.KeepAlive, 1));
 
         // limit_request_line: gunicorn's is checked exactly in RequestChecks, with gunicorn's
-        // 400; Kestrel's own (414) is only the backstop, 4 KiB above it, or 64 KiB for "0".
-        limits.MaxRequestLineSize = s.LimitRequestLine == 0 ? 64 * 1024 : s.LimitRequestLine + 4096;
+        // 400; Kestrel's own (414) is only the backstop, 4 KiB above it, or 64 KiB for "0". It
+        // is three times over, as Kestrel may parse a copy with non-ASCII bytes percent-encoded.
+        limits.MaxRequestLineSize = s.LimitRequestLine == 0 ? 64 * 1024 : (3 * s.LimitRequestLine) + 4096;
 
         // limit_request_fields: gunicorn's default 100, capped at 32768; both answer 431.
         int fields = s.LimitRequestFields is <= 0 or > 32768 ? 32768 : s.LimitRequestFields;
@@ -41,9 +42,17 @@ internal static class KestrelLimits
         limits.MinRequestBodyDataRate = null;
         limits.MinResponseDataRate = null;
 
+        // header_timeout (sharpicorn's own, 10 s; Kestrel's default is 30 s): a head that has
+        // started arriving must be complete by then, or the connection gets a 408 and is closed.
+        // This is what sheds a slowloris; a fresh connection that sends nothing is closed at the
+        // keep-alive timeout, as Kestrel times a connection's first request like a next one.
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(Math.Max(s.HeaderTimeout, 1));
+
         // worker_connections (gunicorn's default 1000, gthread only) is applied by AcceptGate
-        // before accept(2): over it a connection stays in the kernel queue for another worker,
-        // where Kestrel's MaxConcurrentConnections would accept it and close it.
+        // before accept(2), to requests in progress rather than open connections, with a hard
+        // cap on open connections from the open-file limit: over either a connection stays in
+        // the kernel queue for another worker, where Kestrel's MaxConcurrentConnections would
+        // accept it and close it.
         limits.MaxConcurrentConnections = null;
         limits.MaxConcurrentUpgradedConnections = null;
 

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Sharpicorn.Cli;
 using Sharpicorn.Logging;
@@ -38,18 +41,13 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
 
     public Task ProcessRequestAsync(WsgiRequest context)
     {
-        RequestChecks.Rejection? rejection = RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
         bool http2 = WsgiRequest.IsHttp2(context.Request.Protocol);
+        // HTTP/2 frames its body itself: no request line or Content-Length text to look at.
+        RequestChecks.Rejection? rejection = !http2 && context.Features.Get<HeadScanner>() is { } scanner ? Scanned(context, scanner) : null;
+        rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
         if (http2)
         {
-            // HTTP/2 frames its body itself: no Content-Length text to scan, no Connection header.
             rejection ??= RequestChecks.CheckHeaderList(context.Request, settings.Http2MaxHeaderListSize);
-        }
-        else if (rejection is null && context.Request.Headers.ContentLength is long length
-            && context.Features.Get<HeadScanner>() is { } scanner && !scanner.CheckContentLength(length))
-        {
-            // Kestrel took a value such as "+5" as 5; the raw bytes said something else (RFC 9110: 1*DIGIT).
-            rejection = new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
         }
         if (rejection is null)
         {
@@ -96,6 +94,56 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         pool.Dispatch(context);
         return context.Completion.Task;
+    }
+
+    /// <summary>What the raw request head said (<see cref="HeadScanner"/>): the target as sent, or a rejection Kestrel's parser would not give.</summary>
+    private static RequestChecks.Rejection? Scanned(WsgiRequest context, HeadScanner scanner)
+    {
+        IHttpRequestFeature request = context.Request;
+        IHeaderDictionary headers = request.Headers;
+        long? length = headers.ContentLength;
+        HeadScanner.Body body = length is not null ? HeadScanner.Body.ContentLength
+            : headers.TransferEncoding.Count != 0 ? HeadScanner.Body.Chunked
+            : headers.Upgrade.Count != 0 ? HeadScanner.Body.Upgrade
+            : HeadScanner.Body.None;
+        IHttpRequestTrailersFeature? trailers = body == HeadScanner.Body.Chunked ? context.Features.Get<IHttpRequestTrailersFeature>() : null;
+        switch (scanner.OnRequest(body, length ?? 0, trailers, out string? raw))
+        {
+            case HeadScanner.Verdict.BadContentLength:
+                // Kestrel took a value such as "+5" as 5; the raw bytes said something else (RFC 9110: 1*DIGIT).
+                return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
+            case HeadScanner.Verdict.BadTarget:
+                // A control byte in the target (RFC 9112 3.2); gunicorn's InvalidRequestLine page.
+                return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonRepr(raw!)}'");
+        }
+        if (raw is not null)
+        {
+            // Kestrel parsed a percent-encoded copy; the app sees the bytes as sent (PEP 3333).
+            request.RawTarget = raw;
+        }
+        return null;
+    }
+
+    /// <summary>Python's repr() of a str, as gunicorn's messages show a request line.</summary>
+    private static string PythonRepr(string s)
+    {
+        char quote = s.Contains('\'', StringComparison.Ordinal) && !s.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
+        var b = new StringBuilder().Append(quote);
+        foreach (char c in s)
+        {
+            _ = c switch
+            {
+                '\\' => b.Append("\\\\"),
+                '\t' => b.Append("\\t"),
+                '\n' => b.Append("\\n"),
+                '\r' => b.Append("\\r"),
+                _ when c == quote => b.Append('\\').Append(c),
+                // Python's str.isprintable for latin-1: C0, DEL, C1 and the soft hyphen are escaped.
+                _ when c < ' ' || c is >= '\x7f' and <= '\xa0' || c == '\xad' => b.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                _ => b.Append(c),
+            };
+        }
+        return b.Append(quote).ToString();
     }
 
     public void DisposeContext(WsgiRequest context, Exception? exception)

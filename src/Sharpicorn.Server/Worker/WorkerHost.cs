@@ -90,10 +90,7 @@ internal static class WorkerHost
         long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
         WorkerMonitor? monitor = null;
         var gate = AcceptGate.Create(settings, pool, maxRequests, () => signals.Writer.TryWrite(LimitReached), started => monitor?.Checkpoint(started));
-        if (gate.ObservesRequests)
-        {
-            pool.Observer = gate;
-        }
+        pool.Observer = gate;
         KestrelFront front = await KestrelFront.StartAsync(fds, settings, new WsgiHttpApplication(pool, settings, forwarded, log), gate, forwarded, tls, log, new KestrelLoggerFactory(log)).ConfigureAwait(false);
         long bootMs = BootMilliseconds();
         channel.Send(WorkerMessage.Booted);

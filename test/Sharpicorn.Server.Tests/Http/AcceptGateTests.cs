@@ -82,28 +82,67 @@ public sealed class AcceptGateTests
     }
 
     [Fact]
-    public async Task Gthread_OpenConnectionsAtWorkerConnections_WaitsForAClose()
+    public async Task Gthread_RequestsInProgressAtWorkerConnections_WaitsForACompletion()
     {
         var gate = new AcceptGate(sync: false, capacity: 2, maxRequests: 0, () => { });
-        FreshConnection? first = null;
         for (int i = 0; i < 2; i++)
         {
             Assert.True(await gate.EnterAcceptAsync(Running, CancellationToken.None));
-            first ??= gate.Accepted();
-            if (i == 1)
-            {
-                gate.Accepted();
-            }
+            gate.Dispatched(Request(gate.Accepted()));
         }
-        // Requests do not count, connections do (gunicorn's nr_conns).
-        gate.Dispatched(Request());
         ValueTask<bool> next = gate.EnterAcceptAsync(Running, CancellationToken.None);
         Assert.False(next.IsCompleted);
 
-        gate.Closed(first!);
+        gate.Completed();
 
         Assert.True(await next);
     }
+
+    [Fact]
+    public async Task Gthread_IdleAndIncompleteConnections_DoNotCountAgainstWorkerConnections()
+    {
+        // A slowloris: many connections whose head never completes, so no request is dispatched.
+        var gate = new AcceptGate(sync: false, capacity: 2, maxRequests: 0, () => { });
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(await gate.EnterAcceptAsync(Running, CancellationToken.None));
+            gate.Accepted();
+        }
+
+        Assert.True(CanEnterNow(gate));
+        Assert.Equal(100, gate.OpenConnections);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HardCap_OpenConnectionsAtCap_WaitsForAClose(bool sync)
+    {
+        var gate = new AcceptGate(sync, capacity: 1000, maxRequests: 0, () => { }, maxOpen: 3);
+        var open = new List<FreshConnection>();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(await gate.EnterAcceptAsync(Running, CancellationToken.None));
+            FreshConnection c = gate.Accepted();
+            gate.Dispatched(Request(c));
+            gate.Completed();
+            open.Add(c);
+        }
+        ValueTask<bool> next = gate.EnterAcceptAsync(Running, CancellationToken.None);
+        Assert.False(next.IsCompleted);
+
+        gate.Closed(open[0]);
+
+        Assert.True(await next);
+    }
+
+    [Theory]
+    [InlineData(1024, 922)]
+    [InlineData(20000, 18000)]
+    [InlineData(100, 36)]
+    [InlineData(int.MaxValue, int.MaxValue)]
+    public void MaxOpenConnections_KeepsATenthOfTheDescriptors(int limit, int expected) =>
+        Assert.Equal(expected, AcceptGate.MaxOpenConnections(limit));
 
     [Fact]
     public async Task Waiting_ListenerUnbound_AcceptLoopEnds()

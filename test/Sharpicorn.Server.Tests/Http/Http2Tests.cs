@@ -117,14 +117,17 @@ public sealed class Http2Tests
     [Fact]
     public async Task HeadScanner_Http2Preface_FramesNeverJudged()
     {
-        // A DATA frame's payload that reads like an HTTP/1.1 head with a signed Content-Length.
-        byte[] frames = [.. Preface, 0, 0, 0, 4, 0, 0, 0, 0, 0, .. "\r\nContent-Length: +5\r\n\r\n"u8];
+        // A DATA frame's payload that reads like an HTTP/1.1 head with a signed Content-Length,
+        // then one like a request line with a byte >= 0x80 (which an HTTP/1.1 line would get encoded).
+        byte[] frames = [.. Preface, 0, 0, 0, 4, 0, 0, 0, 0, 0, .. "\r\nContent-Length: +5\r\n\r\nGET /\u00e9 HTTP/1.1\r\n"u8];
         var pipe = new Pipe();
         await pipe.Writer.WriteAsync(frames);
         var scanner = new HeadScanner(pipe.Reader);
         ReadResult r = await scanner.ReadAsync();
+        Assert.Equal(frames, r.Buffer.ToArray());
         scanner.AdvanceTo(r.Buffer.End);
-        Assert.True(scanner.CheckContentLength(5));
+        Assert.Equal(HeadScanner.Verdict.Ok, scanner.OnRequest(HeadScanner.Body.ContentLength, 5, null, out string? raw));
+        Assert.Null(raw);
     }
 
     [Fact]
@@ -135,6 +138,6 @@ public sealed class Http2Tests
         var scanner = new HeadScanner(pipe.Reader);
         ReadResult r = await scanner.ReadAsync();
         scanner.AdvanceTo(r.Buffer.End);
-        Assert.False(scanner.CheckContentLength(5));
+        Assert.Equal(HeadScanner.Verdict.BadContentLength, scanner.OnRequest(HeadScanner.Body.ContentLength, 5, null, out _));
     }
 }

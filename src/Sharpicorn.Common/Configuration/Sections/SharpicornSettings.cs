@@ -38,6 +38,14 @@ internal static class SharpicornSettings
         },
         new IntSetting
         {
+            Name = "header_timeout", Section = Section.Sharpicorn, Flags = ["--header-timeout"], Meta = "INT", SharpicornOnly = true,
+            Help = "Seconds a client may take to send a request's head (line and headers) once it started; over it the connection is closed with a 408.",
+            Default = 10, DefaultOrigin = "the header timeout of Apache httpd's anti-slowloris mod_reqtimeout configuration (header=10-20); Kestrel's own is 30 s", Min = 1,
+            Set = (s, v) => s.HeaderTimeout = v, Get = s => s.HeaderTimeout,
+            Notes = "gunicorn has none. A real client sends its head at once; a slowloris client trickles it, and this bounds how long each one holds a descriptor. Slow heads never hold a Python thread or count against `worker_connections` (see `worker_connections`).",
+        },
+        new IntSetting
+        {
             Name = "max_worker_lifetime", Section = Section.Sharpicorn, Flags = ["--max-worker-lifetime"], Meta = "INT", SharpicornOnly = true,
             Help = "Seconds a worker lives before it is replaced; 0 is no limit.",
             Default = 0, DefaultOrigin = "sharpicorn's own; no limit",

@@ -21,7 +21,7 @@ internal static class WorkerProcessSettings
             Default = "sync", DefaultOrigin = "gunicorn's default",
             Validate = WorkerClass,
             Set = (s, v) => s.WorkerClass = v ?? "sync", Get = s => s.WorkerClass,
-            Notes = "Only `sync` and `gthread` (and their gunicorn class paths) are accepted; gevent, eventlet, tornado, gunicorn's asgi and uvicorn's workers are refused. Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. As in gunicorn, `sync` with `--threads` > 1 is `gthread`. The class decides when a worker accepts: `sync` only while a Python thread is free (a busy worker leaves new connections in the kernel backlog for an idle one), `gthread` while it has fewer than `worker_connections` open connections. A sync worker keeps connections alive, which gunicorn's does not.",
+            Notes = "Only `sync` and `gthread` (and their gunicorn class paths) are accepted; gevent, eventlet, tornado, gunicorn's asgi and uvicorn's workers are refused. Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. As in gunicorn, `sync` with `--threads` > 1 is `gthread`. The class decides when a worker accepts: `sync` only while a Python thread is free (a busy worker leaves new connections in the kernel backlog for an idle one), `gthread` while it has fewer than `worker_connections` requests in progress (running or queued for a thread); idle keep-alive connections and heads still arriving do not count. A sync worker keeps connections alive, which gunicorn's does not.",
         },
         new IntSetting
         {
@@ -36,7 +36,7 @@ internal static class WorkerProcessSettings
             Help = "The maximum number of simultaneous clients per worker.",
             Default = 1000, DefaultOrigin = "gunicorn's default", Min = 1,
             Set = (s, v) => s.WorkerConnections = v, Get = s => s.WorkerConnections,
-            Notes = "As in gunicorn, it bounds gthread workers only: over it a worker stops accepting and new connections wait in the kernel backlog for another worker.",
+            Notes = "As in gunicorn, it bounds gthread workers only, but it counts connections with a request in progress (running on a Python thread or queued for one), not idle keep-alive connections nor ones still sending their head: those cost Kestrel a few KiB each and no thread, so a slowloris cannot fill it (`--header-timeout` sheds them). Over it a worker stops accepting and new connections wait in the kernel backlog for another worker. Open connections of any kind are capped separately by the open-file limit (raised from soft to hard at start) less a tenth kept for the app; over that cap, too, connections wait in the backlog instead of being accepted and closed.",
         },
         new IntSetting
         {
