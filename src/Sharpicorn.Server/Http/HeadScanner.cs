@@ -7,6 +7,12 @@
 // "+5" differently (as invalid, or as a different length) would frame the stream differently
 // from us: request smuggling.
 //
+// Likewise, with both Content-Length and Transfer-Encoding: chunked (the CL.TE smuggling
+// shape, which gunicorn 22+ refuses as InvalidHeader('CONTENT-LENGTH')), Kestrel frames the
+// body as chunked and drops the Content-Length header, so nothing after it can tell. So every
+// Content-Length line is noted too (a "length line"), and a chunked request whose own head held
+// one is refused.
+//
 // The raw bytes are still visible to the transport's PipeReader, which this class wraps. It does
 // not parse HTTP: it cuts what it reads into lines at '\n' (Kestrel refuses bare LF, so every
 // header line ends in CRLF), notes every "Content-Length:" line whose value is not OWS 1*DIGIT
@@ -78,8 +84,11 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     /// <summary>Start of the last suspect line in the block not yet ended, or -1.</summary>
     private long _openSuspect = -1;
 
-    /// <summary>Ended blocks that held a suspect: (end offset, start of their last suspect). Usually empty.</summary>
-    private List<(long End, long Suspect)>? _suspectBlocks;
+    /// <summary>Start of the last Content-Length line of any value in the block not yet ended, or -1.</summary>
+    private long _openLength = -1;
+
+    /// <summary>Ended blocks that held a Content-Length line: (end offset, start of their last suspect or -1, start of their last length line). Usually one, the head just read.</summary>
+    private List<(long End, long Suspect, long Length)>? _lengthBlocks;
 
     /// <summary>Where the next request line begins (CR and LF before it allowed); -1 while unknown (a chunked body) or for good (after an Upgrade).</summary>
     private long _lineStart;
@@ -108,6 +117,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         Ok,
         BadContentLength,
         BadTarget,
+        ContentLengthWithChunked,
     }
 
     /// <summary>How the body of the request just handed over is framed (where the next request line is).</summary>
@@ -138,6 +148,10 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         {
             verdict = Verdict.BadContentLength;
         }
+        else if (body == Body.Chunked && HeadHadLengthLine() && verdict == Verdict.Ok)
+        {
+            verdict = Verdict.ContentLengthWithChunked;
+        }
         _lineStart = body switch
         {
             Body.None => _consumed,
@@ -159,9 +173,9 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     {
         long headEnd = _consumed;
         bool valid = true;
-        if (_suspectBlocks is { } blocks)
+        if (_lengthBlocks is { } blocks)
         {
-            foreach ((long end, long suspect) in blocks)
+            foreach ((long end, long suspect, _) in blocks)
             {
                 if (end == headEnd && suspect >= _bodyEnd)
                 {
@@ -172,6 +186,25 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         }
         _bodyEnd = headEnd + length;
         return valid;
+    }
+
+    /// <summary>For a request Kestrel framed as chunked, called as it is handed over: whether its head also held a Content-Length line.</summary>
+    private bool HeadHadLengthLine()
+    {
+        long headEnd = _consumed;
+        bool found = false;
+        if (_lengthBlocks is { } blocks)
+        {
+            foreach ((long end, _, long length) in blocks)
+            {
+                if (end == headEnd && length >= _bodyEnd)
+                {
+                    found = true;
+                }
+            }
+            blocks.RemoveAll(b => b.End <= headEnd);
+        }
+        return found;
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -370,7 +403,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         if (rest.IsSingleSegment)
         {
             ReadOnlySpan<byte> span = rest.FirstSpan;
-            if (_openSuspect < 0)
+            if (_openLength < 0)
             {
                 // No block to end: only a Content-Length line matters, and its name ends "h:"
                 // (Kestrel refuses whitespace before the colon). A GET rarely has one.
@@ -432,18 +465,22 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     {
         if (line.Length == 1 && line[0] == (byte)'\r')
         {
-            if (_openSuspect >= 0)
+            if (_openLength >= 0)
             {
-                (_suspectBlocks ??= []).Add((start + 2, _openSuspect));
+                (_lengthBlocks ??= []).Add((start + 2, _openSuspect, _openLength));
                 _openSuspect = -1;
+                _openLength = -1;
             }
             return;
         }
         if (line.Length > ContentLengthName.Length && (line[0] | 0x20) == 'c'
-            && System.Text.Ascii.EqualsIgnoreCase(line[..ContentLengthName.Length], ContentLengthName)
-            && (truncated || !IsDigits(line[ContentLengthName.Length..])))
+            && System.Text.Ascii.EqualsIgnoreCase(line[..ContentLengthName.Length], ContentLengthName))
         {
-            _openSuspect = start;
+            _openLength = start;
+            if (truncated || !IsDigits(line[ContentLengthName.Length..]))
+            {
+                _openSuspect = start;
+            }
         }
     }
 

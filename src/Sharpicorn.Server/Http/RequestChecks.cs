@@ -63,10 +63,16 @@ internal static class RequestChecks
                 hasTransferEncoding = true;
             }
         }
-        if (hasTransferEncoding && (hasContentLength || request.Protocol == "HTTP/1.0"))
+        if (hasTransferEncoding && request.Protocol == "HTTP/1.0")
         {
-            // Both framings at once is the request-smuggling shape; HTTP/1.0 has no chunking.
+            // HTTP/1.0 has no chunking (gunicorn's InvalidHeader('TRANSFER-ENCODING')).
             return Invalid("Transfer-Encoding");
+        }
+        if (hasTransferEncoding && hasContentLength)
+        {
+            // Both framings at once is the request-smuggling shape (gunicorn's InvalidHeader('CONTENT-LENGTH')).
+            // Kestrel usually drops the Content-Length first; HeadScanner catches that case.
+            return Invalid("Content-Length");
         }
         return null;
     }

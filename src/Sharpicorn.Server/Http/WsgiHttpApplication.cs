@@ -112,6 +112,9 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             case HeadScanner.Verdict.BadContentLength:
                 // Kestrel took a value such as "+5" as 5; the raw bytes said something else (RFC 9110: 1*DIGIT).
                 return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
+            case HeadScanner.Verdict.ContentLengthWithChunked:
+                // Kestrel framed it as chunked and dropped the Content-Length; a proxy may have used the length (CL.TE).
+                return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
             case HeadScanner.Verdict.BadTarget:
                 // A control byte in the target (RFC 9112 3.2); gunicorn's InvalidRequestLine page.
                 return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonRepr(raw!)}'");

@@ -78,8 +78,8 @@ public sealed class RequestTargetTests(BasicServerFixture fx) : IClassFixture<Ba
             // gunicorn's page for InvalidRequestLine (for a NUL, Kestrel's parser answers first, with an empty 400).
             HttpReply r = HttpReply.Parse(reply);
             Assert.Equal("close", r.Header("Connection"));
-            string quoted = reprInPage.Replace("'", "&#39;", StringComparison.Ordinal);
-            Assert.Contains($"Invalid Request Line &#39;Invalid HTTP request line: {quoted}&#39;", r.Body, StringComparison.Ordinal);
+            string quoted = reprInPage.Replace("'", "&#x27;", StringComparison.Ordinal);
+            Assert.Contains($"Invalid Request Line &#x27;Invalid HTTP request line: {quoted}&#x27;", r.Body, StringComparison.Ordinal);
         }
     }
 }

@@ -74,6 +74,31 @@ public sealed class StrictParsingTests(BasicServerFixture fx) : IClassFixture<Ba
         Assert.EndsWith("\r\n\r\nok", reply, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n")]
+    [InlineData("Content-Length: +3\r\nTransfer-Encoding: chunked\r\n")]
+    public void ContentLengthWithChunked_Rejected400AsGunicorn_NothingServed(string framing)
+    {
+        // CL.TE: a proxy that frames by the length would see "0\r\n\r\n" start the next request.
+        string reply = RawHttp.Exchange(fx.Port, $"POST /echo HTTP/1.1\r\nHost: t\r\n{framing}\r\n0\r\n\r\nGET /pid HTTP/1.1\r\nHost: t\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", reply, StringComparison.Ordinal);
+        Assert.Contains("Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;", reply, StringComparison.Ordinal);
+        Assert.Equal(1, CountStatusLines(reply));
+        Assert.Equal(200, RawHttp.Get(fx.Port, "/pid").Status);
+    }
+
+    [Fact]
+    public void Chunked_AfterAKeptAliveContentLengthRequest_Served()
+    {
+        // A length line in an earlier head is not this head's.
+        string reply = RawHttp.Exchange(fx.Port, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nokPOST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+        Assert.Equal(2, CountStatusLines(reply));
+        Assert.DoesNotContain("400 Bad Request", reply, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nhi", reply, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void CrLf_Served()
     {

@@ -75,6 +75,29 @@ public sealed class HeadScannerTests
     }
 
     [Fact]
+    public async Task ChunkedHeadWithContentLengthLine_Verdict()
+    {
+        const string head = "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n";
+        await Send(head + "0\r\n\r\n");
+        await Read(consume: head.Length);
+
+        Assert.Equal(HeadScanner.Verdict.ContentLengthWithChunked, _scanner.OnRequest(HeadScanner.Body.Chunked, 0, new FakeTrailers(), out _));
+    }
+
+    [Fact]
+    public async Task ChunkedHeadAfterAContentLengthRequest_Ok()
+    {
+        await Send("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n");
+        await Read();
+        Assert.Equal(HeadScanner.Verdict.Ok, _scanner.OnRequest(HeadScanner.Body.ContentLength, 2, null, out _));
+        await Send("okPOST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+        await Read(consume: 2);
+        await Read();
+
+        Assert.Equal(HeadScanner.Verdict.Ok, _scanner.OnRequest(HeadScanner.Body.Chunked, 0, new FakeTrailers(), out _));
+    }
+
+    [Fact]
     public async Task ChunkedBody_LookalikeUntouched_NextRequestLineEncoded()
     {
         const string lookalike = "GET /\u00e9 HTTP/1.1\r\n";
