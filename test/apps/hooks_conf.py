@@ -32,6 +32,14 @@ def _server(server):
     }
 
 
+def _fileno(tmp):
+    try:
+        return tmp.fileno()
+    except ValueError:
+        # gunicorn closes worker.tmp before it calls worker_exit.
+        return None
+
+
 def _worker(worker):
     return {
         "worker.pid": worker.pid,
@@ -41,7 +49,7 @@ def _worker(worker):
         "worker.booted": worker.booted,
         "worker.aborted": worker.aborted,
         "worker.cfg.threads": worker.cfg.threads,
-        "worker.tmp.fileno": worker.tmp.fileno(),
+        "worker.tmp.fileno": _fileno(worker.tmp),
     }
 
 
@@ -53,7 +61,8 @@ def _req(req):
         "req.query": req.query,
         "req.version": req.version,
         "req.headers": req.headers,
-        "req.remote_addr": req.remote_addr,
+        # gunicorn 20.1 calls it peer_addr only; newer gunicorn has both.
+        "req.remote_addr": getattr(req, "remote_addr", req.peer_addr),
     }
 
 

@@ -9,6 +9,7 @@ namespace Sharpicorn.Tests.Workers;
 /// <summary>
 /// The worker-side server hooks of a gunicorn.conf.py (test/apps/hooks_conf.py): each hook
 /// writes a JSON marker (pid, role, what it read of its arguments) that these tests check.
+/// Each test runs the same file under Debian's gunicorn 20.1 too, so the expectations are gunicorn's.
 /// </summary>
 public sealed class ServerHookTests
 {
@@ -16,10 +17,26 @@ public sealed class ServerHookTests
     private const int SIGABRT = 6;
     private const int SIGTERM = 15;
 
-    private static ServerProcess Start(string dir, string fail = "", params string[] extra) => ServerProcess.Start(
-        ["--python", Repo.DebianPython, "-c", Path.Combine(Repo.Apps, "hooks_conf.py"), .. extra, "wsgi_basic:app"],
-        new Dictionary<string, string> { ["HOOKS_DIR"] = dir, ["HOOKS_FAIL"] = fail },
-        waitReady: fail != "post_fork");
+    private static ServerProcess Start(string server, string dir, string fail = "")
+    {
+        string conf = Path.Combine(Repo.Apps, "hooks_conf.py");
+        var env = new Dictionary<string, string> { ["HOOKS_DIR"] = dir, ["HOOKS_FAIL"] = fail };
+        bool waitReady = fail != "post_fork";
+        if (server == "sharpicorn")
+        {
+            return ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"], env, waitReady);
+        }
+        ProcessStartInfo psi = ServerProcess.StartInfo(Repo.DebianPython);
+        foreach (string a in (string[])["-m", "gunicorn", "-c", conf, "-b", "127.0.0.1:0", "--chdir", Repo.Apps, "wsgi_basic:app"])
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach ((string k, string v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+        return ServerProcess.Run(psi, waitReady);
+    }
 
     private static int WorkerPid(ServerProcess s, int nth = 0)
     {
@@ -44,11 +61,13 @@ public sealed class ServerHookTests
 
     private static string Json(JsonElement e, string key) => e.GetProperty(key).GetRawText();
 
-    [Fact]
-    public void Hooks_ConfigDefinesEveryWorkerHook_EachRunsInTheWorkerWithGunicornsArguments()
+    [Theory]
+    [InlineData("sharpicorn")]
+    [InlineData("gunicorn")]
+    public void Hooks_ConfigDefinesEveryWorkerHook_EachRunsInTheWorkerWithGunicornsArguments(string server)
     {
         string dir = Directory.CreateTempSubdirectory("sharpicorn-hooks-").FullName;
-        using ServerProcess s = Start(dir);
+        using ServerProcess s = Start(server, dir);
         int worker = WorkerPid(s);
 
         JsonElement fork = Marker(dir, "post_fork", worker);
@@ -65,7 +84,8 @@ public sealed class ServerHookTests
         Assert.Equal(30, fork.GetProperty("server.app.cfg.timeout").GetInt32());
         Assert.Equal($"[\"http://127.0.0.1:{s.Port}\"]", Json(fork, "server.LISTENERS"));
         Assert.True(fork.GetProperty("worker.tmp.fileno").GetInt32() > 2);
-        Assert.Contains($"[INFO] post_fork hook: worker {worker}", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Equal(1, fork.GetProperty("worker.cfg.threads").GetInt32());
+        s.WaitForLog($"[INFO] post_fork hook: worker {worker}");
 
         JsonElement init = Marker(dir, "post_worker_init", worker);
         Assert.True(init.GetProperty("app_imported").GetBoolean());
@@ -107,11 +127,13 @@ public sealed class ServerHookTests
         s.WaitForLogCount("Booting worker with pid", 3);
     }
 
-    [Fact]
-    public void PreRequest_Raises_500WithTracebackAndTheNextRequestIsServed()
+    [Theory]
+    [InlineData("sharpicorn")]
+    [InlineData("gunicorn")]
+    public void PreRequest_Raises_500WithTracebackAndTheNextRequestIsServed(string server)
     {
         string dir = Directory.CreateTempSubdirectory("sharpicorn-hooks-").FullName;
-        using ServerProcess s = Start(dir, "post_request,worker_exit");
+        using ServerProcess s = Start(server, dir, "post_request,worker_exit");
         int worker = WorkerPid(s);
 
         HttpReply failed = RawHttp.Get(s.Port, "/fail-pre");
@@ -134,11 +156,13 @@ public sealed class ServerHookTests
         Assert.Contains("[WARNING] Exception during worker exit:\nTraceback", s.ErrorLog, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void PostFork_Raises_WorkerFailsToBootAndTheMasterHalts()
+    [Theory]
+    [InlineData("sharpicorn")]
+    [InlineData("gunicorn")]
+    public void PostFork_Raises_WorkerFailsToBootAndTheMasterHalts(string server)
     {
         string dir = Directory.CreateTempSubdirectory("sharpicorn-hooks-").FullName;
-        using ServerProcess s = Start(dir, "post_fork");
+        using ServerProcess s = Start(server, dir, "post_fork");
         Assert.Equal(3, s.WaitForExit());
         int worker = WorkerPid(s);
         Assert.False(Marker(dir, "post_fork", worker).GetProperty("app_imported").GetBoolean());
