@@ -159,7 +159,8 @@ internal sealed class WorkerHooks : IPyFunctionTarget
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static string Source()
+    /// <summary>The module's source (the embedded resource), read when a config file defines a worker hook.</summary>
+    internal static string Source()
     {
         using Stream stream = typeof(WorkerHooks).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"the assembly lacks its {ResourceName} resource");

@@ -172,7 +172,7 @@ class Request:
         if not uri.startswith("/"):
             from urllib.parse import urlsplit
             parts = urlsplit(uri)
-            uri = parts.path + ("?" + parts.query if parts.query else "")
+            uri = parts.path + ("?" + parts.query if parts.query else "") + ("#" + parts.fragment if parts.fragment else "")
         uri, _, self.fragment = uri.partition("#")
         self.path, _, self.query = uri.partition("?")
         proto = environ.get("SERVER_PROTOCOL", "HTTP/1.1")
