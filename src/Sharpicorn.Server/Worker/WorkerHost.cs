@@ -11,11 +11,11 @@
 //               within graceful_timeout. Exit 0.
 //   INT, QUIT   stop now. Exit 0.
 //   ABRT        the arbiter's timeout: log every busy thread's Python stack and request, exit 1.
+//   USR1        reopen the log files.
+//   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
 // Server hooks (WorkerHooks, only when the config file defines one) run where gunicorn runs
 // them: post_fork after "Booting worker", before the app import; post_worker_init after it;
 // worker_int on INT/QUIT, worker_abort on ABRT; worker_exit after "Worker exiting", on every exit.
-//   USR1        reopen the log files.
-//   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Sharpicorn.Protocol;
