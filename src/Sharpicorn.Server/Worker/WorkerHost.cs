@@ -16,6 +16,9 @@
 //               thread's Python stack and request is logged; exit 1, as gunicorn's handle_abort.
 //   USR1        reopen the log files.
 //   HUP, TTIN, TTOU, WINCH are the arbiter's business and are ignored here.
+// Server hooks (WorkerHooks, only when the config file defines one) run where gunicorn runs
+// them: post_fork after "Booting worker", before the app import; post_worker_init after it;
+// worker_int on INT/QUIT, worker_abort on ABRT; worker_exit after "Worker exiting", on every exit.
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Sharpicorn.Protocol;
@@ -37,7 +40,7 @@ internal static class WorkerHost
         if (Environment.GetEnvironmentVariable(WorkerEnvironment.PreloadCheck) is not null)
         {
             // --preload: prove the app loads, before any worker is started.
-            PythonWorkerPool? loaded = Boot(settings, log, null, args, out int code);
+            PythonWorkerPool? loaded = Boot(settings, log, null, args, null, out _, out int code);
             return loaded is null ? code : ExitCodes.Ok;
         }
         log.Info($"Booting worker with pid: {pid}");
@@ -58,10 +61,17 @@ internal static class WorkerHost
             return ExitCodes.WorkerBootError;
         }
         int masterPid = int.Parse(Environment.GetEnvironmentVariable(WorkerEnvironment.MasterPid) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        var fds = (Environment.GetEnvironmentVariable(WorkerEnvironment.ListenFds) ?? "")
+        List<int> fdNumbers = (Environment.GetEnvironmentVariable(WorkerEnvironment.ListenFds) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(f => Listener.Inherited(int.Parse(f, System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(f => int.Parse(f, System.Globalization.CultureInfo.InvariantCulture))
             .ToList();
+        var fds = fdNumbers.Select(Listener.Inherited).ToList();
+        var identity = new WorkerIdentity(
+            masterPid,
+            int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Role), out int age) ? age : 0,
+            int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Workers), out int count) ? count : settings.Workers,
+            channel.Tmp.Fd,
+            fdNumbers);
 
         TlsSetup? tls;
         try
@@ -80,11 +90,15 @@ internal static class WorkerHost
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
         AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat, settings.AccessLogJson) : null;
-        PythonWorkerPool? pool = Boot(settings, log, access, args, out int failure);
+        PythonWorkerPool? pool = Boot(settings, log, access, args, identity, out WorkerHooks? hooks, out int failure);
         if (pool is null)
         {
-            log.Info($"Worker exiting (pid: {pid})");
-            return failure;
+            return Exit(failure);
+        }
+        if (hooks is not null && !hooks.Run("post_worker_init"))
+        {
+            // gunicorn: an exception before the worker booted is a boot failure; the arbiter halts.
+            return Exit(ExitCodes.WorkerBootError);
         }
 
         long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
@@ -112,8 +126,8 @@ internal static class WorkerHost
                 case Posix.SIGABRT:
                     await AnswerInFlightAsync(front, pool).ConfigureAwait(false);
                     DumpBusyThreads(pool, log);
-                    log.Info($"Worker exiting (pid: {pid})");
-                    return 1;
+                    hooks?.Run("worker_abort");
+                    return Exit(1);
                 case LimitReached:
                     // gunicorn's words when max_requests is reached. The gate already stopped
                     // accepting; the arbiter spawned (or now spawns) the replacement.
@@ -131,6 +145,7 @@ internal static class WorkerHost
                     await GracefulStopAsync(front, pool, settings, log).ConfigureAwait(false);
                     break;
                 default:
+                    hooks?.Run("worker_int");
                     using (var now = new CancellationTokenSource(TimeSpan.Zero))
                     {
                         await front.StopAsync(now.Token).ConfigureAwait(false);
@@ -138,8 +153,15 @@ internal static class WorkerHost
                     break;
             }
             monitor.Stop();
+            return Exit(ExitCodes.Ok);
+        }
+
+        // gunicorn's spawn_worker "finally": the line, then worker_exit, whatever ended the worker.
+        int Exit(int code)
+        {
             log.Info($"Worker exiting (pid: {pid})");
-            return ExitCodes.Ok;
+            hooks?.Run("worker_exit");
+            return code;
         }
     }
 
@@ -230,10 +252,11 @@ internal static class WorkerHost
         }
     }
 
-    /// <summary>Python, the app and the Python threads; null with gunicorn's exit code on failure.</summary>
-    private static PythonWorkerPool? Boot(ServerSettings settings, ErrorLog log, AccessLog? access, string[] args, out int failure)
+    /// <summary>Python, post_fork, the app and the Python threads; null with gunicorn's exit code on failure. <paramref name="hooks"/> is set once loaded, even then.</summary>
+    private static PythonWorkerPool? Boot(ServerSettings settings, ErrorLog log, AccessLog? access, string[] args, WorkerIdentity? identity, out WorkerHooks? hooks, out int failure)
     {
         failure = ExitCodes.Ok;
+        hooks = null;
         try
         {
             string interpreter = PythonLocator.Resolve(settings.Python)
@@ -251,12 +274,35 @@ internal static class WorkerHost
             return null;
         }
 
+        if (identity is not null && WorkerHooks.Configured(settings))
+        {
+            using (GilScope.Acquire())
+            {
+                try
+                {
+                    hooks = WorkerHooks.Load(settings, log, identity);
+                }
+                catch (PythonException e)
+                {
+                    log.Exception($"Exception in worker process\n{e.Traceback.TrimEnd('\n')}");
+                    failure = ExitCodes.WorkerBootError;
+                    return null;
+                }
+            }
+            // gunicorn calls post_fork before the worker imports the app.
+            if (!hooks.Run("post_fork"))
+            {
+                failure = ExitCodes.WorkerBootError;
+                return null;
+            }
+        }
+
         WsgiApp app;
         using (GilScope.Acquire())
         {
             try
             {
-                app = WsgiApp.Load(settings.AppModule!, log.Raw);
+                app = WsgiApp.Load(settings.AppModule!, log.Raw, hooks is { WrapsRequests: true } ? hooks.Wrap : null);
             }
             catch (PythonException e)
             {

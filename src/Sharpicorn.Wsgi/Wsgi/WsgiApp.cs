@@ -56,9 +56,10 @@ internal sealed class WsgiApp
     /// Creates the support module and loads "module:callable" with gunicorn's rules (GIL held).
     /// Text the app writes to wsgi.errors goes to <paramref name="errorsWrite"/>.
     /// Throws <see cref="PythonException"/>; TypeName "AppImportError" means the message alone
-    /// says it all (gunicorn prints no traceback for those).
+    /// says it all (gunicorn prints no traceback for those). <paramref name="wrap"/>, when given,
+    /// replaces the loaded callable with what it returns (the request hooks, <see cref="WorkerHooks"/>).
     /// </summary>
-    public static WsgiApp Load(string appSpec, Action<string> errorsWrite)
+    public static WsgiApp Load(string appSpec, Action<string> errorsWrite, Func<nint, nint>? wrap = null)
     {
         PythonRuntime.RunInMain("""
             import sys as _s, types as _t
@@ -76,6 +77,10 @@ internal sealed class WsgiApp
         BorrowedRef loadApp = CPython.PyDict_GetItemString(dict, "load_app"u8);
         using OwnedRef spec = PyStr.FromString(appSpec);
         nint app = PyCall.One(loadApp.Handle, spec.Handle).OrThrow().IntoRaw();
+        if (wrap is not null)
+        {
+            app = wrap(app);
+        }
         return new WsgiApp(app, dict, functions);
     }
 

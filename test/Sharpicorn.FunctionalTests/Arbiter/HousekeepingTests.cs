@@ -61,10 +61,10 @@ public sealed class HousekeepingTests
     {
         string dir = TempDir();
         string conf = Path.Combine(dir, "gunicorn.conf.py");
-        File.WriteAllText(conf, "def post_fork(server, worker):\n    pass\n");
+        File.WriteAllText(conf, "def when_ready(server):\n    pass\n");
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"], waitReady: false);
         Assert.Equal(2, s.WaitForExit());
-        Assert.Contains($"{conf}: server hook 'post_fork' is not supported by sharpicorn yet.", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Contains($"{conf}: server hook 'when_ready' is not supported by sharpicorn yet.", s.ErrorLog, StringComparison.Ordinal);
     }
 
     [Fact]

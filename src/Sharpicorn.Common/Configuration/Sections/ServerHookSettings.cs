@@ -4,8 +4,7 @@ namespace Sharpicorn.Configuration.Sections;
 internal static class ServerHookSettings
 {
     private const string InMaster = "the master runs no Python, so it calls no hooks";
-    private const string InWorker = "the workers call no Python hooks";
-    private const string PerWorkerSetup = "Each worker imports the app itself, so per-worker setup (database pools, tracing, Sentry) can run at import time";
+    private const string InWorkerNotes = "The worker runs the config file again in its own interpreter to call it";
 
     public static readonly Setting[] All =
     [
@@ -14,24 +13,33 @@ internal static class ServerHookSettings
         Hook("when_ready", "WhenReady.when_ready", "server", "Called just after the server has started.", InMaster),
         Hook("pre_fork", "Prefork.pre_fork", "server, worker", "Called just before a worker is forked.", InMaster,
             "Workers are started as new processes, not forked, so there is no fork to hook"),
-        Hook("post_fork", "Postfork.post_fork", "server, worker", "Called in the worker just after it was forked.", InWorker, PerWorkerSetup),
-        Hook("post_worker_init", "PostWorkerInit.post_worker_init", "worker", "Called in the worker after the app was loaded.", InWorker, PerWorkerSetup),
-        Hook("worker_int", "WorkerInt.worker_int", "worker", "Called in the worker after SIGINT or SIGQUIT.", InWorker),
-        Hook("worker_abort", "WorkerAbort.worker_abort", "worker", "Called in the worker on SIGABRT (a timeout).", InWorker,
-            "sharpicorn logs the Python stacks of a worker that timed out before it is killed"),
+        WorkerHook("post_fork", "Postfork.post_fork", "server, worker", "Called in the new worker before it imports the app (workers are spawned, not forked)."),
+        WorkerHook("post_worker_init", "PostWorkerInit.post_worker_init", "worker", "Called in the worker after the app was loaded."),
+        WorkerHook("worker_int", "WorkerInt.worker_int", "worker", "Called in the worker after SIGINT or SIGQUIT."),
+        WorkerHook("worker_abort", "WorkerAbort.worker_abort", "worker", "Called in the worker on SIGABRT (a timeout)."),
         Hook("pre_exec", "PreExec.pre_exec", "server", "Called just before a new master is executed (USR2).", InMaster),
-        Hook("pre_request", "PreRequest.pre_request", "worker, req", "Called in the worker before each request.", InWorker,
-            "Wrap the app in WSGI middleware to run code before each request"),
-        Hook("post_request", "PostRequest.post_request", "worker, req, environ, resp", "Called in the worker after each request.", InWorker,
-            "Wrap the app in WSGI middleware to run code after each request"),
+        WorkerHook("pre_request", "PreRequest.pre_request", "worker, req", "Called in the worker before each request, on the request's thread."),
+        WorkerHook("post_request", "PostRequest.post_request", "worker, req, environ, resp", "Called in the worker after each request, on the request's thread."),
         Hook("child_exit", "ChildExit.child_exit", "server, worker", "Called in the master just after a worker exited.", InMaster),
-        Hook("worker_exit", "WorkerExit.worker_exit", "server, worker", "Called in the worker just before it exits.", InWorker),
+        WorkerHook("worker_exit", "WorkerExit.worker_exit", "server, worker", "Called in the worker just before it exits."),
         Hook("nworkers_changed", "NumWorkersChanged.nworkers_changed", "server, new_value, old_value", "Called in the master when the number of workers changed.", InMaster),
         Hook("on_exit", "OnExit.on_exit", "server", "Called just before the master exits.", InMaster),
         Hook("ssl_context", "NewSSLContext.ssl_context", "config, default_ssl_context_factory", "Called to build the SSLContext.",
             "sharpicorn's TLS is .NET's, not Python's ssl module, so there is no SSLContext for the hook to change",
             "Use --ciphers, --cert-reqs and --ca-certs; TLS 1.2 and 1.3 are negotiated as the system's OpenSSL allows", planned: false),
     ];
+
+    /// <summary>A hook gunicorn calls in a worker: the worker calls it, with gunicorn's arguments.</summary>
+    private static HookSetting WorkerHook(string name, string defaultQualName, string arguments, string help) => new()
+    {
+        Name = name,
+        Section = Section.ServerHooks,
+        Arguments = arguments,
+        Help = help,
+        Default = defaultQualName,
+        DefaultOrigin = "gunicorn's default, a no-op",
+        Notes = InWorkerNotes,
+    };
 
     /// <summary>A hook of the master or a worker; gunicorn's default is a no-op method whose qualified name it prints.</summary>
     internal static HookSetting Hook(string name, string defaultQualName, string arguments, string help, string reason, string? instead = null, string section = Section.ServerHooks, bool planned = true) => new()

@@ -1,0 +1,110 @@
+# Every worker-side server hook writes a JSON marker file (pid, role, the attributes it read)
+# into $HOOKS_DIR, named after the hook and the worker's pid. A test checks each one.
+# HOOKS_FAIL names hooks that raise after writing their marker.
+import json
+import os
+import sys
+
+_dir = os.environ["HOOKS_DIR"]
+_fail = set(os.environ.get("HOOKS_FAIL", "").split(","))
+
+
+def _mark(name, data):
+    data["pid"] = os.getpid()
+    data["role"] = "worker"
+    data["app_imported"] = "wsgi_basic" in sys.modules
+    path = os.path.join(_dir, "%s-%d.json" % (name, os.getpid()))
+    with open(path + ".tmp", "w") as f:
+        json.dump(data, f, default=repr)
+    os.replace(path + ".tmp", path)
+    if name in _fail:
+        raise RuntimeError("hook %s failed on purpose" % name)
+
+
+def _server(server):
+    return {
+        "server.pid": server.pid,
+        "server.cfg.workers": server.cfg.workers,
+        "server.cfg.bind": server.cfg.bind,
+        "server.num_workers": server.num_workers,
+        "server.LISTENERS": [str(s) for s in server.LISTENERS],
+        "server.app.cfg.timeout": server.app.cfg.timeout,
+    }
+
+
+def _fileno(tmp):
+    try:
+        return tmp.fileno()
+    except ValueError:
+        # gunicorn closes worker.tmp before it calls worker_exit.
+        return None
+
+
+def _worker(worker):
+    return {
+        "worker.pid": worker.pid,
+        "worker.ppid": worker.ppid,
+        "worker.age": worker.age,
+        "worker.alive": worker.alive,
+        "worker.booted": worker.booted,
+        "worker.aborted": worker.aborted,
+        "worker.cfg.threads": worker.cfg.threads,
+        "worker.tmp.fileno": _fileno(worker.tmp),
+    }
+
+
+def _req(req):
+    return {
+        "req.method": req.method,
+        "req.uri": req.uri,
+        "req.path": req.path,
+        "req.query": req.query,
+        "req.version": req.version,
+        "req.headers": req.headers,
+        # gunicorn 20.1 calls it peer_addr only; newer gunicorn has both.
+        "req.remote_addr": getattr(req, "remote_addr", req.peer_addr),
+    }
+
+
+def post_fork(server, worker):
+    server.log.info("post_fork hook: worker %s", worker.pid)
+    _mark("post_fork", dict(_server(server), **_worker(worker)))
+
+
+def post_worker_init(worker):
+    worker.log.info("post_worker_init hook")
+    _mark("post_worker_init", _worker(worker))
+
+
+def pre_request(worker, req):
+    data = dict(_worker(worker), **_req(req))
+    if req.path == "/fail-pre":
+        _mark("pre_request_fail", data)
+        raise ValueError("pre_request refused this one")
+    _mark("pre_request", data)
+
+
+def post_request(worker, req, environ, resp):
+    data = dict(_worker(worker), **_req(req))
+    if resp is not None:
+        data.update({
+            "resp.status": resp.status,
+            "resp.status_code": resp.status_code,
+            "resp.headers": resp.headers,
+            "resp.sent": resp.sent,
+            "environ.PATH_INFO": environ.get("PATH_INFO"),
+        })
+    # After a failed pre_request gunicorn passes resp=None and an empty environ.
+    _mark("post_request" if resp is not None else "post_request_noresp", data)
+
+
+def worker_int(worker):
+    _mark("worker_int", _worker(worker))
+
+
+def worker_abort(worker):
+    _mark("worker_abort", _worker(worker))
+
+
+def worker_exit(server, worker):
+    _mark("worker_exit", dict(_server(server), **_worker(worker)))
