@@ -94,7 +94,7 @@ public sealed class BootTests
     [Fact]
     public void UnsupportedGunicornFlag_RefusedExit2()
     {
-        (int code, string log) = Run("--log-syslog-to", "udp://localhost:514", "wsgi_basic:app");
+        (int code, string log) = Run("--log-syslog-to", "udp://logs.example:514", "wsgi_basic:app");
         Assert.Equal(2, code);
         Assert.Contains("sharpicorn: error: --log-syslog-to: syslog logging is not implemented.", log, StringComparison.Ordinal);
     }
