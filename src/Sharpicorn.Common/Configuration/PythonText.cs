@@ -7,11 +7,11 @@ namespace Sharpicorn.Configuration;
 /// <summary>Python's str() and repr() of the values gunicorn prints, and the JSON a config file's values arrive as.</summary>
 internal static class PythonText
 {
-    /// <summary>repr() of a str: single quotes unless the text holds one and no double quote.</summary>
+    /// <summary>repr() of a str: single quotes unless the text holds one and no double quote; what str.isprintable() refuses in latin-1 (C0, DEL, C1, the soft hyphen) as \xNN.</summary>
     public static string Repr(string value)
     {
         char quote = value.Contains('\'', StringComparison.Ordinal) && !value.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
-        var sb = new StringBuilder().Append(quote);
+        var sb = new StringBuilder(value.Length + 2).Append(quote);
         foreach (char c in value)
         {
             _ = c switch
@@ -21,7 +21,29 @@ internal static class PythonText
                 '\r' => sb.Append(@"\r"),
                 '\t' => sb.Append(@"\t"),
                 _ when c == quote => sb.Append('\\').Append(c),
+                _ when c < ' ' || c is >= '\x7f' and <= '\xa0' || c == '\xad' => sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
                 _ => sb.Append(c),
+            };
+        }
+        return sb.Append(quote).ToString();
+    }
+
+    /// <summary>repr() of a bytes object: b'...', every byte outside printable ASCII as \xNN.</summary>
+    public static string BytesRepr(ReadOnlySpan<byte> bytes)
+    {
+        char quote = bytes.Contains((byte)'\'') && !bytes.Contains((byte)'"') ? '"' : '\'';
+        var sb = new StringBuilder(bytes.Length + 3).Append('b').Append(quote);
+        foreach (byte b in bytes)
+        {
+            _ = b switch
+            {
+                (byte)'\\' => sb.Append(@"\\"),
+                (byte)'\n' => sb.Append(@"\n"),
+                (byte)'\r' => sb.Append(@"\r"),
+                (byte)'\t' => sb.Append(@"\t"),
+                _ when b == quote => sb.Append('\\').Append(quote),
+                < 0x20 or >= 0x7f => sb.Append(CultureInfo.InvariantCulture, $"\\x{b:x2}"),
+                _ => sb.Append((char)b),
             };
         }
         return sb.Append(quote).ToString();

@@ -27,6 +27,7 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Sharpicorn.Configuration;
 using Sharpicorn.Logging;
 
 namespace Sharpicorn.Http;
@@ -124,7 +125,7 @@ internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust
     /// <summary>gunicorn's InvalidH2CPreface: a warning, and its 400 page written straight to the socket.</summary>
     private async Task RejectAsync(ConnectionContext connection, byte[] seen)
     {
-        string message = "Expected HTTP/2 connection preface, got " + PythonBytesRepr(seen);
+        string message = "Expected HTTP/2 connection preface, got " + PythonText.BytesRepr(seen);
         string ip = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "";
         log.Warning($"Invalid request from ip={ip}: {message}");
         byte[] body = Wsgi.ErrorPage.Body("Bad Request", message);
@@ -140,37 +141,5 @@ internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust
         {
             log.Debug("Failed to send error message.");
         }
-    }
-
-    /// <summary>Python's repr() of a bytes object, as gunicorn's message shows it.</summary>
-    public static string PythonBytesRepr(ReadOnlySpan<byte> bytes)
-    {
-        char quote = bytes.Contains((byte)'\'') && !bytes.Contains((byte)'"') ? '"' : '\'';
-        var sb = new StringBuilder("b").Append(quote);
-        foreach (byte b in bytes)
-        {
-            switch (b)
-            {
-                case (byte)'\\': sb.Append(@"\\"); break;
-                case (byte)'\t': sb.Append(@"\t"); break;
-                case (byte)'\n': sb.Append(@"\n"); break;
-                case (byte)'\r': sb.Append(@"\r"); break;
-                default:
-                    if (b == quote)
-                    {
-                        sb.Append('\\').Append(quote);
-                    }
-                    else if (b is < 0x20 or >= 0x7f)
-                    {
-                        sb.Append(@"\x").Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append((char)b);
-                    }
-                    break;
-            }
-        }
-        return sb.Append(quote).ToString();
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Sharpicorn.Configuration;
 
 namespace Sharpicorn.Http;
 
@@ -188,29 +189,5 @@ internal static class ProxyHeaderParser
     }
 
     /// <summary>Python's repr() of the bytes decoded as latin-1, as gunicorn's InvalidProxyLine prints its line.</summary>
-    public static string Repr(ReadOnlySpan<byte> bytes)
-    {
-        bool single = bytes.IndexOf((byte)'\'') < 0 || bytes.IndexOf((byte)'"') >= 0;
-        char quote = single ? '\'' : '"';
-        var sb = new StringBuilder(bytes.Length + 2).Append(quote);
-        foreach (byte b in bytes)
-        {
-            switch (b)
-            {
-                case (byte)'\\': sb.Append(@"\\"); break;
-                case (byte)'\t': sb.Append(@"\t"); break;
-                case (byte)'\n': sb.Append(@"\n"); break;
-                case (byte)'\r': sb.Append(@"\r"); break;
-                case < 0x20 or (>= 0x7F and <= 0xA0) or 0xAD: sb.Append(CultureInfo.InvariantCulture, $"\\x{b:x2}"); break;
-                default:
-                    if (b == quote)
-                    {
-                        sb.Append('\\');
-                    }
-                    sb.Append((char)b);
-                    break;
-            }
-        }
-        return sb.Append(quote).ToString();
-    }
+    public static string Repr(ReadOnlySpan<byte> bytes) => PythonText.Repr(Encoding.Latin1.GetString(bytes));
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Sharpicorn.Configuration;
 using Sharpicorn.Cli;
 using Sharpicorn.Logging;
 using Sharpicorn.Wsgi;
@@ -117,7 +118,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
                 return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
             case HeadScanner.Verdict.BadTarget:
                 // A control byte in the target (RFC 9112 3.2); gunicorn's InvalidRequestLine page.
-                return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonRepr(raw!)}'");
+                return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonText.Repr(raw!)}'");
         }
         if (raw is not null)
         {
@@ -125,28 +126,6 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             request.RawTarget = raw;
         }
         return null;
-    }
-
-    /// <summary>Python's repr() of a str, as gunicorn's messages show a request line.</summary>
-    private static string PythonRepr(string s)
-    {
-        char quote = s.Contains('\'', StringComparison.Ordinal) && !s.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
-        var b = new StringBuilder().Append(quote);
-        foreach (char c in s)
-        {
-            _ = c switch
-            {
-                '\\' => b.Append("\\\\"),
-                '\t' => b.Append("\\t"),
-                '\n' => b.Append("\\n"),
-                '\r' => b.Append("\\r"),
-                _ when c == quote => b.Append('\\').Append(c),
-                // Python's str.isprintable for latin-1: C0, DEL, C1 and the soft hyphen are escaped.
-                _ when c < ' ' || c is >= '\x7f' and <= '\xa0' || c == '\xad' => b.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
-                _ => b.Append(c),
-            };
-        }
-        return b.Append(quote).ToString();
     }
 
     public void DisposeContext(WsgiRequest context, Exception? exception)

@@ -111,7 +111,7 @@ public sealed class Http2Tests
     [InlineData("", "b''")]
     public void PythonBytesRepr_Bytes_AsPythonPrintsThem(string bytes, string expected)
     {
-        Assert.Equal(expected, H2cPriorKnowledge.PythonBytesRepr(Encoding.Latin1.GetBytes(bytes)));
+        Assert.Equal(expected, Sharpicorn.Configuration.PythonText.BytesRepr(Encoding.Latin1.GetBytes(bytes)));
     }
 
     [Fact]
