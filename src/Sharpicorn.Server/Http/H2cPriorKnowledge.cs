@@ -61,9 +61,13 @@ internal sealed class H2cPriorKnowledge(H2cEndPoint http2, ForwardedScheme trust
     }
 
     public ConnectionDelegate Middleware(ConnectionDelegate next) => connection =>
-        connection.Features.Get<ITlsConnectionFeature>() is null && trust.Trusted((connection.RemoteEndPoint as IPEndPoint)?.Address)
+        connection.Features.Get<ITlsConnectionFeature>() is null && trust.Trusted(SocketPeer(connection))
             ? SniffAsync(connection, next)
             : next(connection);
+
+    /// <summary>Trust is the socket peer's, as for forwarded headers: behind a PROXY header, the proxy, not the client it names.</summary>
+    private static IPAddress? SocketPeer(ConnectionContext connection) =>
+        connection.Features.Get<ProxiedConnection>() is { } proxied ? proxied.SocketPeer : (connection.RemoteEndPoint as IPEndPoint)?.Address;
 
     private async Task SniffAsync(ConnectionContext connection, ConnectionDelegate next)
     {

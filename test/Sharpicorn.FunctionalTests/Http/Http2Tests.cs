@@ -233,6 +233,28 @@ public sealed class Http2Tests(H2cServerFixture fx) : IClassFixture<H2cServerFix
     }
 
     [Fact]
+    public void PriorKnowledge_BehindProxyHeaderNamingAnUntrustedClient_TrustIsTheProxysAndH2Served()
+    {
+        // The PROXY header names 10.1.2.3 (not in forwarded_allow_ips); the socket peer, the proxy, is
+        // 127.0.0.1. As for forwarded headers, trust is the socket peer's, so the preface is honoured.
+        using ServerProcess server = ServerProcess.Start(["--threads", "2", "--proxy-protocol", "--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge", "--python", Repo.DebianPython, "h2_app:app"]);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = (int)ServerProcess.Patience.TotalMilliseconds };
+        socket.Connect(IPAddress.Loopback, server.Port);
+        byte[] emptySettings = [0, 0, 0, 4, 0, 0, 0, 0, 0];
+        socket.Send([.. "PROXY TCP4 10.1.2.3 127.0.0.1 5555 80\r\n"u8, .. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, .. emptySettings]);
+        byte[] head = new byte[9];
+        int got = 0;
+        while (got < head.Length)
+        {
+            int n = socket.Receive(head, got, head.Length - got, SocketFlags.None);
+            Assert.True(n > 0, $"closed after {got} bytes: {Encoding.Latin1.GetString(head, 0, got)}");
+            got += n;
+        }
+        // The server's first HTTP/2 frame is its SETTINGS (type 4); HTTP/1.1 would have said "HTTP/1.1 400".
+        Assert.Equal(4, head[3]);
+    }
+
+    [Fact]
     public void SyncWorker_H2Requested_GunicornsWarningAndHttp1Only()
     {
         using ServerProcess server = ServerProcess.Start(["-k", "sync", "--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge", "--python", Repo.DebianPython, "h2_app:app"]);
