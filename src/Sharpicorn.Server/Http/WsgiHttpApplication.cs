@@ -1,6 +1,4 @@
 using System.Net;
-using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
