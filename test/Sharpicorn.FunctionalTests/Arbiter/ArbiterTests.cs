@@ -111,11 +111,11 @@ public sealed class ArbiterTests
         s.WaitForLogCount("Booting worker with pid", 2);
         s.Signal(SIGTTIN);
         s.WaitForLogCount("Booting worker with pid", 3);
+        // "Booting worker" is the worker's first line, before it handles TERM: a worker that gets
+        // TERM then may exit before it ever reports booted. Wait for all three to be up first.
+        s.WaitForLogCount(") booted", 3);
         s.Signal(SIGTTOU);
         s.WaitForLogCount("Worker exiting", 1);
-        // "Booting worker" is the worker's first line, before it handles TERM: a worker that gets
-        // TERM then dies of it without a word (as gunicorn's does). Wait for all three to be up.
-        s.WaitForLogCount(") booted", 3);
         s.Signal(SIGTERM);
         Assert.Equal(0, s.WaitForExit());
         // The two that remained exit with the master.
