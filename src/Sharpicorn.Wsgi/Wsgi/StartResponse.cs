@@ -1,4 +1,4 @@
-using System.Text;
+using Sharpicorn.Configuration;
 using Sharpicorn.Python;
 using Sharpicorn.Python.Native;
 using Sharpicorn.Python.References;
@@ -183,22 +183,6 @@ internal static class StartResponse
         return true;
     }
 
-    private static string Repr(string s)
-    {
-        var sb = new StringBuilder("'");
-        foreach (char c in s)
-        {
-            sb.Append(c switch
-            {
-                '\r' => "\\r",
-                '\n' => "\\n",
-                '\t' => "\\t",
-                '\'' => "\\'",
-                '\\' => "\\\\",
-                < ' ' or '\x7f' => $"\\x{(int)c:x2}",
-                _ => c.ToString(),
-            });
-        }
-        return sb.Append('\'').ToString();
-    }
+    /// <summary>Python's repr(), as gunicorn's %r shows the value in its message.</summary>
+    private static string Repr(string s) => PythonText.Repr(s);
 }
