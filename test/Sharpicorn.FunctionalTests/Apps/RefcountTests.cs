@@ -71,9 +71,9 @@ public sealed class RefcountTests(ITestOutputHelper output)
     /// </summary>
     private const long RssToleranceKiB = 16 * 1024;
 
-    private static void Hammer(int port, int requests, string target)
+    /// <summary>Sends <paramref name="requests"/> keep-alive requests, 50 pipelined at a time on each connection; every answer must be 200.</summary>
+    internal static void Hammer(int port, int requests, string target, int connections = 4)
     {
-        const int connections = 4;
         const int pipelined = 50;
         Parallel.For(0, connections, _ =>
         {
