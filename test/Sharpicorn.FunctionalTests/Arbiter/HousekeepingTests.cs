@@ -9,16 +9,6 @@ public sealed class HousekeepingTests
     private static string TempDir() => Directory.CreateTempSubdirectory("sharpicorn-test").FullName;
 
     [Fact]
-    public void Preload_BrokenApp_Exit4BeforeAnyWorker()
-    {
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--preload", "-w", "2", "broken_import:app"], waitReady: false);
-        Assert.Equal(4, s.WaitForExit());
-        Assert.Contains("No module named 'this_module_does_not_exist'", s.ErrorLog, StringComparison.Ordinal);
-        Assert.Contains("Reason: App failed to load.", s.ErrorLog, StringComparison.Ordinal);
-        Assert.Equal(0, s.CountLog("Booting worker with pid"));
-    }
-
-    [Fact]
     public void Preload_GoodApp_Serves()
     {
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--preload", "wsgi_basic:app"]);
