@@ -61,9 +61,11 @@ internal static class MasterPython
                 }
                 catch (PythonException e)
                 {
-                    // gunicorn's preload runs in Arbiter.__init__, outside any handler: the
-                    // exception ends the master before "Starting gunicorn".
-                    return Escaped(e.Traceback);
+                    // gunicorn's preload runs in Arbiter.__init__, before "Starting gunicorn":
+                    // a RuntimeError is printed by BaseApplication.run, anything else escapes.
+                    return Escaped(e.TypeName is "RuntimeError" or "NotImplementedError" or "RecursionError"
+                        ? $"\nError: {e.PythonMessage}\n\n"
+                        : e.Traceback);
                 }
             }
             log.Debug("Preloaded the application in the master; each worker imports it again");
@@ -71,7 +73,7 @@ internal static class MasterPython
         return null;
     }
 
-    /// <summary>An exception gunicorn lets out of its arbiter: Python prints the traceback on stderr and exits 1.</summary>
+    /// <summary>An exception out of gunicorn's arbiter: its text (a traceback, or "Error: ...") on stderr, exit 1.</summary>
     public static int Escaped(string traceback)
     {
         Console.Error.Write(traceback);

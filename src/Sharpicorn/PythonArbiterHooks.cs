@@ -39,7 +39,7 @@ internal sealed class PythonArbiterHooks(MasterHooks hooks, ErrorLog log) : IArb
     /// <summary>The sockets are bound: server.LISTENERS, as when_ready sees them.</summary>
     public void Listening(IReadOnlyList<int> fds) => Run("listening", JsonArg.From(fds));
 
-    /// <summary>on_starting or when_ready: null when it ran, else its traceback (gunicorn lets it escape, and exits 1).</summary>
+    /// <summary>on_starting or when_ready: null when it ran, else what gunicorn prints on stderr before it exits 1 (the traceback, or "Error: ..." for a RuntimeError).</summary>
     public string? Fatal(string name) => hooks.Event(name);
 
     private void Run(string name, params ReadOnlySpan<JsonArg> args)

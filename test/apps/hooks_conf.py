@@ -2,7 +2,9 @@
 # $HOOKS_DIR. A worker hook's file is named after the hook and the worker's pid; a master hook's
 # after the hook and the master's pid (pre_fork adds the worker's age, nworkers_changed its
 # values, and child_exit is named after the worker that exited). A test checks each one.
-# HOOKS_FAIL names hooks that raise after writing their marker.
+# HOOKS_FAIL names hooks that raise after writing their marker, HOOKS_FAIL_TYPE the builtin
+# exception they raise (RuntimeError unless set).
+import builtins
 import json
 import os
 import sys
@@ -20,7 +22,7 @@ def _mark(name, data, role="worker", key=None):
         json.dump(data, f, default=repr)
     os.replace(path + ".tmp", path)
     if name in _fail:
-        raise RuntimeError("hook %s failed on purpose" % name)
+        raise getattr(builtins, os.environ.get("HOOKS_FAIL_TYPE") or "RuntimeError")("hook %s failed on purpose" % name)
 
 
 def _server(server):
@@ -138,7 +140,14 @@ def child_exit(server, worker):
 
 
 def nworkers_changed(server, new_value, old_value):
-    data = dict(_server(server), new_value=new_value, old_value=old_value)
+    # gunicorn calls the first one from Arbiter.__init__, before the arbiter has a pid or sockets.
+    data = {
+        "server.pid": getattr(server, "pid", None),
+        "server.num_workers": server.num_workers,
+        "server.cfg.workers": server.cfg.workers,
+        "new_value": new_value,
+        "old_value": old_value,
+    }
     _mark("nworkers_changed", data, "master", "%d-%s-%s" % (os.getpid(), new_value, old_value))
 
 

@@ -455,7 +455,11 @@ def master(call):
         elif f is not None:
             f(server)
         return None
-    except Exception:
+    except Exception as e:
+        if name in ("on_starting", "when_ready") and isinstance(e, RuntimeError):
+            # What gunicorn's BaseApplication.run prints for a RuntimeError out of the arbiter;
+            # any other exception escapes it, and Python prints the traceback.
+            return "\nError: %s\n\n" % e
         return _traceback.format_exc()
 
 

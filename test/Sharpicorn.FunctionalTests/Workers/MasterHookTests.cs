@@ -39,8 +39,8 @@ public sealed partial class MasterHookTests
         return ServerProcess.Run(psi, waitReady);
     }
 
-    private static ServerProcess StartHooks(string server, string dir, string fail = "", bool waitReady = true, params string[] extra) =>
-        Start(server, ["-c", Path.Combine(Repo.Apps, "hooks_conf.py"), .. extra, "wsgi_basic:app"], new() { ["HOOKS_DIR"] = dir, ["HOOKS_FAIL"] = fail }, waitReady);
+    private static ServerProcess StartHooks(string server, string dir, string fail = "", bool waitReady = true, string failType = "") =>
+        Start(server, ["-c", Path.Combine(Repo.Apps, "hooks_conf.py"), "wsgi_basic:app"], new() { ["HOOKS_DIR"] = dir, ["HOOKS_FAIL"] = fail, ["HOOKS_FAIL_TYPE"] = failType }, waitReady);
 
     private static string TempDir() => Directory.CreateTempSubdirectory("sharpicorn-mhooks-").FullName;
 
@@ -83,7 +83,8 @@ public sealed partial class MasterHookTests
 
         // gunicorn's setup() sets num_workers from None before anything else.
         JsonElement first = Marker(dir, $"nworkers_changed-{pid}-1-None");
-        AssertMaster(first, s);
+        Assert.Equal("\"master\"", Json(first, "role"));
+        Assert.Equal(pid, first.GetProperty("pid").GetInt32());
         Assert.Equal("null", Json(first, "old_value"));
         Assert.Equal(1, first.GetProperty("server.num_workers").GetInt32());
 
@@ -216,16 +217,32 @@ public sealed partial class MasterHookTests
     [InlineData("gunicorn", "on_starting")]
     [InlineData("sharpicorn", "when_ready")]
     [InlineData("gunicorn", "when_ready")]
-    public void StartupHook_Raises_MasterExits1WithTheTraceback(string server, string hook)
+    public void StartupHook_RaisesValueError_MasterExits1WithTheTraceback(string server, string hook)
+    {
+        string dir = TempDir();
+        using ServerProcess s = StartHooks(server, dir, hook, waitReady: false, failType: "ValueError");
+        Assert.Equal(1, s.WaitForExit());
+        Marker(dir, $"{hook}-{s.Pid}");
+        Assert.Contains("Traceback (most recent call last):", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Contains($"ValueError: hook {hook} failed on purpose", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Equal(0, s.CountLog("Booting worker with pid"));
+        Assert.Equal(hook == "when_ready" ? 1 : 0, s.CountLog("Listening at:"));
+    }
+
+    [Theory]
+    [InlineData("sharpicorn", "on_starting")]
+    [InlineData("gunicorn", "on_starting")]
+    [InlineData("sharpicorn", "when_ready")]
+    [InlineData("gunicorn", "when_ready")]
+    public void StartupHook_RaisesRuntimeError_MasterExits1WithGunicornsErrorLine(string server, string hook)
     {
         string dir = TempDir();
         using ServerProcess s = StartHooks(server, dir, hook, waitReady: false);
         Assert.Equal(1, s.WaitForExit());
         Marker(dir, $"{hook}-{s.Pid}");
-        Assert.Contains("Traceback (most recent call last):", s.ErrorLog, StringComparison.Ordinal);
-        Assert.Contains($"RuntimeError: hook {hook} failed on purpose", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Contains($"\nError: hook {hook} failed on purpose\n", s.ErrorLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("Traceback", s.ErrorLog, StringComparison.Ordinal);
         Assert.Equal(0, s.CountLog("Booting worker with pid"));
-        Assert.Equal(hook == "when_ready" ? 1 : 0, s.CountLog("Listening at:"));
     }
 
     [Fact]
