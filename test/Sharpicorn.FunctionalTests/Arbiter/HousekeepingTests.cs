@@ -51,10 +51,11 @@ public sealed class HousekeepingTests
     {
         string dir = TempDir();
         string conf = Path.Combine(dir, "gunicorn.conf.py");
-        File.WriteAllText(conf, "def when_ready(server):\n    pass\n");
+        // ssl_context is the one hook left refused: there is no Python SSLContext to hand it.
+        File.WriteAllText(conf, "def ssl_context(config, default_ssl_context_factory):\n    pass\n");
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app"], waitReady: false);
         Assert.Equal(2, s.WaitForExit());
-        Assert.Contains($"{conf}: server hook 'when_ready' is not supported by sharpicorn yet.", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Contains($"{conf}: server hook 'ssl_context' is not supported by sharpicorn.", s.ErrorLog, StringComparison.Ordinal);
     }
 
     [Fact]
