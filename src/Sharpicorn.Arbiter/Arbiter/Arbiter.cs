@@ -14,7 +14,10 @@
 //   Exited   reap, log like gunicorn, halt on boot errors (exit 3/4) instead of respawning
 //
 // Seams: processes and signals go through IProcessApi, every clock read and timer through a
-// TimeProvider, so tests drive Step in-process with fakes and a fake clock.
+// TimeProvider, so tests drive Step in-process with fakes and a fake clock. gunicorn's master
+// hooks go through IArbiterHooks (null unless the config file defines one), called on the loop
+// at gunicorn's points: pre_fork before each spawn, child_exit after each reap,
+// nworkers_changed on every change of the target, on_reload, pre_exec, on_exit.
 //
 // Heartbeats go through the pipe, never a file, so a slow disk cannot stall them. A heartbeat
 // carries the worker's last *progress* time (its requests' last I/O) on the shared monotonic
