@@ -4,7 +4,8 @@
 // arbiter (gunicorn's master); a process the arbiter starts with SHARPICORN_WORKER set is a
 // worker. Both parse the same command line, GUNICORN_CMD_ARGS and config file, so a worker
 // needs nothing else from the arbiter but its inherited sockets and pipe (WorkerEnvironment).
-// The arbiter never loads Python.
+// The arbiter loads Python only when the configuration needs it there: a master server hook
+// (MasterHooks) or --preload. Otherwise it stays Python-free.
 using System.Globalization;
 using System.Net.Sockets;
 using Sharpicorn.Arbiter;
@@ -14,6 +15,7 @@ using Sharpicorn.Logging;
 using Sharpicorn.Net;
 using Sharpicorn.Protocol;
 using Sharpicorn.Worker;
+using Sharpicorn.Wsgi;
 using LogLevel = Sharpicorn.Logging.LogLevel;
 
 namespace Sharpicorn;
@@ -162,7 +164,21 @@ internal static class Program
     private static async Task<int> RunArbiterAsync(ServerSettings settings, ErrorLog log, string[] args)
     {
         int pid = Environment.ProcessId;
+        PythonArbiterHooks? hooks = null;
+        if (MasterHooks.Configured(settings) || settings.Preload)
+        {
+            // gunicorn's Arbiter.__init__, before "Starting": the config file's hooks, the
+            // first nworkers_changed (old value None), then the --preload import.
+            if (MasterPython.Start(settings, log, args, out hooks) is int failed)
+            {
+                return failed;
+            }
+        }
         log.Info($"Starting sharpicorn {ProcessInfo.Version}");
+        if (hooks?.Fatal("on_starting") is string startFailed)
+        {
+            return MasterPython.Escaped(startFailed);
+        }
         List<Listener>? listeners = Bind(settings, log);
         if (listeners is null)
         {
@@ -176,6 +192,7 @@ internal static class Program
             () => ReloadSettings(args))
         {
             Backlog = () => ListenBacklog.Sum(listeners),
+            Hooks = hooks,
         };
         using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);
@@ -183,11 +200,13 @@ internal static class Program
         {
             log.Info($"Listening at: {string.Join(',', listeners.Select(l => l.Describe(settings.IsSsl)))} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
-            if (settings.Preload && Preload(args, log) is int failed)
+            if (hooks is not null)
             {
-                log.Info("Shutting down: Master");
-                log.Info(failed == ExitCodes.AppLoadError ? "Reason: App failed to load." : "Reason: Worker failed to boot.");
-                return failed;
+                hooks.Listening([.. listeners.Select(l => l.Fd)]);
+                if (hooks.Fatal("when_ready") is string readyFailed)
+                {
+                    return MasterPython.Escaped(readyFailed);
+                }
             }
             return await arbiter.RunAsync().ConfigureAwait(false);
         }
@@ -219,9 +238,8 @@ internal static class Program
     }
 
     /// <summary>
-    /// --preload without fork: a throw-away process of this executable imports the app and exits.
-    /// Nothing it loads is shared with the workers (they are new processes, not forks); what it
-    /// buys is failing fast, once, before any worker starts. Null on success, else the exit code.
+    /// --check-config: a throw-away process of this executable imports the app and exits, so
+    /// the master itself stays Python-free. Null on success, else the exit code.
     /// </summary>
     private static int? Preload(string[] args, ErrorLog log)
     {

@@ -49,12 +49,12 @@ internal sealed partial class Arbiter
                 Reload();
                 break;
             case Posix.SIGTTIN:
-                _numWorkers++;
+                SetNumWorkers(_numWorkers + 1);
                 break;
             case Posix.SIGTTOU:
                 if (_numWorkers > 1)
                 {
-                    _numWorkers--;
+                    SetNumWorkers(_numWorkers - 1);
                 }
                 break;
             case Posix.SIGUSR1:
@@ -69,7 +69,7 @@ internal sealed partial class Arbiter
                 {
                     // gunicorn's WINCH: stop the workers gracefully, keep the master (for a USR2 upgrade).
                     log.Info("graceful stop of workers");
-                    _numWorkers = 0;
+                    SetNumWorkers(0);
                     foreach (WorkerProcess w in _workers.Values)
                     {
                         Terminate(w);
@@ -98,7 +98,9 @@ internal sealed partial class Arbiter
                 log.Warning("bind changed in the reloaded configuration; sharpicorn keeps its sockets until a restart (or USR2)");
             }
             _settings = reloaded;
-            _numWorkers = reloaded.Workers;
+            Hooks?.Reloaded(reloaded);
+            // gunicorn's setup() sets num_workers again, so nworkers_changed runs on every HUP.
+            SetNumWorkers(reloaded.Workers);
         }
         catch (ReloadRefusedException e)
         {
@@ -109,6 +111,7 @@ internal sealed partial class Arbiter
         {
             log.Error($"Reloading the configuration failed, keeping the old one: {e.Message}");
         }
+        Hooks?.OnReload();
         ReplaceAllWorkers();
     }
 
@@ -124,6 +127,7 @@ internal sealed partial class Arbiter
             log.Warning("USR2 signal ignored. Child exists.");
             return;
         }
+        Hooks?.PreExec();
         try
         {
             _reexec = processes.StartMaster();

@@ -14,7 +14,10 @@
 //   Exited   reap, log like gunicorn, halt on boot errors (exit 3/4) instead of respawning
 //
 // Seams: processes and signals go through IProcessApi, every clock read and timer through a
-// TimeProvider, so tests drive Step in-process with fakes and a fake clock.
+// TimeProvider, so tests drive Step in-process with fakes and a fake clock. gunicorn's master
+// hooks go through IArbiterHooks (null unless the config file defines one), called on the loop
+// at gunicorn's points: pre_fork before each spawn, child_exit after each reap,
+// nworkers_changed on every change of the target, on_reload, pre_exec, on_exit.
 //
 // Heartbeats go through the pipe, never a file, so a slow disk cannot stall them. A heartbeat
 // carries the worker's last *progress* time (its requests' last I/O) on the shared monotonic
@@ -74,6 +77,9 @@ internal sealed partial class Arbiter(
 
     /// <summary>--enable-backlog-metric: the listeners' accept-queue length, as gunicorn sums it (-1 when none can be read).</summary>
     public Func<int>? Backlog { get; init; }
+
+    /// <summary>The master's server hooks; null when the config file defines none (the master then runs no Python).</summary>
+    public IArbiterHooks? Hooks { get; init; }
 
     /// <summary>The worker count the arbiter aims for (workers, TTIN/TTOU).</summary>
     public int TargetWorkers => _numWorkers;
@@ -158,6 +164,7 @@ internal sealed partial class Arbiter(
         {
             log.Info("Reason: " + _haltReason);
         }
+        Hooks?.OnExit();
         return true;
     }
 
@@ -210,6 +217,7 @@ internal sealed partial class Arbiter(
             {
                 log.Critical($"WORKER BOOT TIMEOUT (pid:{w.Pid})");
                 w.AbortedAt = now;
+                Hooks?.Aborted(w.Pid);
                 Signal(w, Posix.SIGABRT);
             }
             return;
@@ -218,6 +226,7 @@ internal sealed partial class Arbiter(
         {
             log.Critical($"WORKER TIMEOUT (pid:{w.Pid})");
             w.AbortedAt = now;
+            Hooks?.Aborted(w.Pid);
             Signal(w, Posix.SIGABRT);
         }
     }
@@ -295,6 +304,9 @@ internal sealed partial class Arbiter(
         ChildExit exit = w.Child.Reap();
         w.Child.Dispose();
         LogExit(w.Pid, exit);
+        // Every reaped worker, a failed boot and a stopping master included, so a hook that
+        // cleans up after workers (prometheus' mark_process_dead) sees each one.
+        Hooks?.ChildExit(w.Pid);
         if (_stopping)
         {
             return;
@@ -408,6 +420,7 @@ internal sealed partial class Arbiter(
     {
         int age = ++_age;
         IWorkerChild child;
+        Hooks?.PreFork(age);
         try
         {
             child = processes.Spawn(
@@ -428,7 +441,16 @@ internal sealed partial class Arbiter(
             MemoryLimitKiB = Jittered(_settings.MaxWorkerMemory, _settings.MaxWorkerMemoryJitter) * 1024L,
         };
         _workers[age] = w;
+        Hooks?.Spawned(age, w.Pid);
         return w;
+    }
+
+    /// <summary>gunicorn's num_workers setter: every change of the target count goes to nworkers_changed.</summary>
+    private void SetNumWorkers(int value)
+    {
+        int old = _numWorkers;
+        _numWorkers = value;
+        Hooks?.NumWorkersChanged(value, old);
     }
 
     private static long Jittered(long limit, long jitter) => limit <= 0 ? 0 : limit + (jitter > 0 ? Random.Shared.NextInt64(0, jitter + 1) : 0);

@@ -5,8 +5,9 @@ using Sharpicorn.Configuration;
 namespace Sharpicorn.Cli;
 
 /// <summary>
-/// gunicorn.conf.py, executed the only faithful way: by Python. The arbiter never embeds Python,
-/// so the target interpreter runs the file in a subprocess and prints its globals as JSON; each
+/// gunicorn.conf.py, executed the only faithful way: by Python. The arbiter embeds Python only
+/// when the file asks for it (a master hook), so the target interpreter runs the file in a
+/// subprocess and prints its globals as JSON; each
 /// global that names a setting in <see cref="SettingsRegistry"/> is converted by that setting,
 /// the rest (imports, helpers) are ignored, as gunicorn ignores them.
 /// </summary>

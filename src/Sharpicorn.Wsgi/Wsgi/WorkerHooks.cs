@@ -49,6 +49,21 @@ internal sealed class WorkerHooks : IPyFunctionTarget
     /// <summary>Runs the config file in this interpreter and picks its hooks (GIL held). Throws <see cref="PythonException"/>.</summary>
     public static WorkerHooks Load(ServerSettings settings, ErrorLog log, WorkerIdentity identity)
     {
+        WorkerHooks hooks = Install(log, out nint dict);
+        hooks._run = CPython.PyDict_GetItemString(dict, "run"u8).Handle;
+        hooks._wrap = CPython.PyDict_GetItemString(dict, "wrap"u8).Handle;
+        using OwnedRef spec = PyStr.FromString(Spec(settings, identity));
+        using OwnedRef wraps = PyCall.One(CPython.PyDict_GetItemString(dict, "load"u8).Handle, spec.Handle).OrThrow();
+        hooks.WrapsRequests = wraps.Handle == CPython.Py_True;
+        return hooks;
+    }
+
+    /// <summary>
+    /// Installs _sharpicorn_hooks.py as a module with its native _log bound (GIL held). The
+    /// returned object is the target _log calls: keep it alive as long as the module.
+    /// </summary>
+    internal static WorkerHooks Install(ErrorLog log, out nint dict)
+    {
         PythonRuntime.RunInMain("""
             import sys as _s, types as _t
             _m = _t.ModuleType("_sharpicorn_hooks")
@@ -57,21 +72,14 @@ internal sealed class WorkerHooks : IPyFunctionTarget
             del _m, _s, _t, _sharpicorn_src
             """, ("_sharpicorn_src", Source()));
         nint module = CPython.PyImport_ImportModule("_sharpicorn_hooks"u8).OrThrow().IntoRaw();
-        nint dict = CPython.PyModule_GetDict(module).Handle;
+        dict = CPython.PyModule_GetDict(module).Handle;
         var hooks = new WorkerHooks(log);
-        using (OwnedRef self = hooks._target.NewSelf(0))
-        using (OwnedRef function = PyFunction.Define("_log", LogId).Bind(self.Handle))
+        using OwnedRef self = hooks._target.NewSelf(0);
+        using OwnedRef function = PyFunction.Define("_log", LogId).Bind(self.Handle);
+        if (CPython.PyDict_SetItemString(dict, "_log"u8, function.Handle) != 0)
         {
-            if (CPython.PyDict_SetItemString(dict, "_log"u8, function.Handle) != 0)
-            {
-                PythonException.ThrowPending();
-            }
+            PythonException.ThrowPending();
         }
-        hooks._run = CPython.PyDict_GetItemString(dict, "run"u8).Handle;
-        hooks._wrap = CPython.PyDict_GetItemString(dict, "wrap"u8).Handle;
-        using OwnedRef spec = PyStr.FromString(Spec(settings, identity));
-        using OwnedRef wraps = PyCall.One(CPython.PyDict_GetItemString(dict, "load"u8).Handle, spec.Handle).OrThrow();
-        hooks.WrapsRequests = wraps.Handle == CPython.Py_True;
         return hooks;
     }
 
@@ -119,7 +127,7 @@ internal sealed class WorkerHooks : IPyFunctionTarget
     }
 
     /// <summary>What load() needs, as JSON: the file, every setting as --print-config shows it, and the worker's identity.</summary>
-    private static string Spec(ServerSettings settings, WorkerIdentity identity)
+    internal static string Spec(ServerSettings settings, WorkerIdentity identity)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))

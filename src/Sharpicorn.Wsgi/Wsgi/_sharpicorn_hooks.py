@@ -9,9 +9,11 @@ import traceback as _traceback
 
 _log = None  # native: _log(level, text), level as logging's (10 debug ... 50 critical)
 
-# The hooks gunicorn calls in a worker; the master's are refused before a worker starts.
+# The hooks gunicorn calls in a worker, and those it calls in the master.
 WORKER_HOOKS = ("post_fork", "post_worker_init", "pre_request", "post_request",
                 "worker_exit", "worker_int", "worker_abort")
+MASTER_HOOKS = ("on_starting", "on_reload", "when_ready", "pre_fork", "pre_exec",
+                "child_exit", "nworkers_changed", "on_exit")
 
 hooks = {}
 server = None
@@ -240,11 +242,9 @@ def _value(text):
         return text
 
 
-def load(spec):
+def _config(spec, names):
     # gunicorn's get_config_from_filename: the file runs as the module "__config__", and the
-    # hooks are the real function objects it defines. Returns True when a request hook exists.
-    global server, worker
-    spec = _json.loads(spec)
+    # hooks are the real function objects it defines.
     path = spec["path"]
     loader = None
     if _os.path.splitext(path)[1] not in (".py", ".pyc"):
@@ -255,12 +255,22 @@ def load(spec):
     mspec.loader.exec_module(mod)
     ns = vars(mod)
     values = {k: _value(v) for k, v in spec["settings"].items()}
-    for name in WORKER_HOOKS:
+    found = {}
+    for name in WORKER_HOOKS + MASTER_HOOKS:
         f = ns.get(name)
         if callable(f):
-            hooks[name] = f
             values[name] = f
-    cfg = Config(values)
+            if name in names:
+                found[name] = f
+    return Config(values), found
+
+
+def load(spec):
+    # The worker's side. Returns True when a request hook exists.
+    global server, worker
+    spec = _json.loads(spec)
+    cfg, found = _config(spec, WORKER_HOOKS)
+    hooks.update(found)
     log = Logger()
     listeners = [Listener(fd) for fd in spec["fds"]]
     server = Server(spec["master_pid"], cfg, log, spec["workers"], listeners)
@@ -354,5 +364,105 @@ def wrap(app):
     return call
 
 
-# The worker's server hooks, installed as the module "_sharpicorn_hooks" by WorkerHooks.Load
-# only when the config file defines one. Shipped inside the assembly as an embedded resource.
+class MasterTmp:
+    # worker.tmp as the master holds it: gunicorn's master opens each worker's heartbeat file
+    # before the fork and closes it when the worker is reaped. The worker makes its own here,
+    # so the master's copy is a placeholder file that reports the same life cycle.
+    def __init__(self, cfg):
+        import tempfile
+        self._tmp = tempfile.TemporaryFile(prefix="wgunicorn-", dir=cfg.settings.get("worker_tmp_dir"))
+
+    def fileno(self):
+        return self._tmp.fileno()
+
+    def notify(self):
+        pass
+
+    def last_update(self):
+        return _os.fstat(self._tmp.fileno()).st_ctime
+
+    def close(self):
+        return self._tmp.close()
+
+
+_booting = {}  # age -> the worker pre_fork saw, until its spawn gives it a pid
+
+
+def load_master(spec):
+    # The master's side: gunicorn's arbiter as the hooks see it. LISTENERS stays empty until
+    # the sockets are bound, as in gunicorn (on_starting runs before create_sockets).
+    global server
+    spec = _json.loads(spec)
+    cfg, found = _config(spec, MASTER_HOOKS)
+    hooks.clear()
+    hooks.update(found)
+    server = Server(_os.getpid(), cfg, Logger(), spec["workers"], [])
+
+
+def _reload_master(spec):
+    # HUP: gunicorn's app.reload() reads the file again; the arbiter object stays the same.
+    cfg, found = _config(_json.loads(spec), MASTER_HOOKS)
+    hooks.clear()
+    hooks.update(found)
+    server.cfg = cfg
+    server.app.cfg = cfg
+    for w in server.WORKERS.values():
+        w.cfg = cfg
+
+
+def _new_worker(age):
+    w = Worker(age, server.pid, server.cfg, server.log, MasterTmp(server.cfg), server.LISTENERS, server.app)
+    w.pid = "[booting]"
+    return w
+
+
+def master(call):
+    # One master event, as JSON [name, args...]; None, or the traceback of the hook that raised.
+    name, *args = _json.loads(call)
+    try:
+        if name == "listening":
+            server.LISTENERS = [Listener(fd) for fd in args[0]]
+            return None
+        if name == "reload":
+            _reload_master(args[0])
+            return None
+        if name == "spawned":
+            w = _booting.pop(args[0], None) or _new_worker(args[0])
+            w.pid = args[1]
+            server.WORKERS[w.pid] = w
+            return None
+        if name == "aborted":
+            w = server.WORKERS.get(args[0])
+            if w is not None:
+                w.aborted = True
+            return None
+        f = hooks.get(name)
+        if name == "pre_fork":
+            w = _booting[args[0]] = _new_worker(args[0])
+            if f is not None:
+                f(server, w)
+        elif name == "child_exit":
+            w = server.WORKERS.pop(args[0], None)
+            if w is None:
+                return None
+            w.tmp.close()
+            if f is not None:
+                f(server, w)
+        elif name == "nworkers_changed":
+            server.num_workers = args[0]
+            if f is not None:
+                f(server, args[0], args[1])
+        elif f is not None:
+            f(server)
+        return None
+    except Exception as e:
+        if name in ("on_starting", "when_ready") and isinstance(e, RuntimeError):
+            # What gunicorn's BaseApplication.run prints for a RuntimeError out of the arbiter;
+            # any other exception escapes it, and Python prints the traceback.
+            return "\nError: %s\n\n" % e
+        return _traceback.format_exc()
+
+
+# The server hooks, installed as the module "_sharpicorn_hooks" by WorkerHooks.Load (a worker)
+# or MasterHooks.Load (the master) only when the config file defines one for that process.
+# Shipped inside the assembly as an embedded resource.

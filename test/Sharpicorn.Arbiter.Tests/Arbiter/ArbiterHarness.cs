@@ -17,11 +17,11 @@ internal sealed class ArbiterHarness : IDisposable
     private readonly string _logPath = Path.Combine(Path.GetTempPath(), $"sharpicorn-arbiter-{Guid.NewGuid():N}.log");
     private readonly ErrorLog _log;
 
-    public ArbiterHarness(Action<ServerSettings>? configure = null, Func<ServerSettings>? reload = null)
+    public ArbiterHarness(Action<ServerSettings>? configure = null, Func<ServerSettings>? reload = null, IArbiterHooks? hooks = null)
     {
         configure?.Invoke(Settings);
         _log = new ErrorLog(_logPath, LogLevel.Debug);
-        Arbiter = new ArbiterLoop(Settings, _log, Processes, Time, reload ?? (() => Settings));
+        Arbiter = new ArbiterLoop(Settings, _log, Processes, Time, reload ?? (() => Settings)) { Hooks = hooks };
     }
 
     public ServerSettings Settings { get; } = new();

@@ -33,13 +33,23 @@ public sealed class ConfigSourcesTests
     [InlineData("""{"spew": true}""", "conf.py: setting 'spew' is not supported by sharpicorn. The server is not Python, so there are no server lines to trace. Remove it to start sharpicorn.")]
     [InlineData("""{"logconfig_dict": {"version": 1}}""", "conf.py: setting 'logconfig_dict' is not supported by sharpicorn. Logging configuration dictionaries are not supported; sharpicorn writes")]
     [InlineData("""{"ssl_context": {"__callable__": "ssl_context"}}""", "conf.py: server hook 'ssl_context' is not supported by sharpicorn. Sharpicorn's TLS is .NET's, not Python's ssl module, so there is no SSLContext for the hook to change. Remove it to start sharpicorn. Use --ciphers")]
-    [InlineData("""{"when_ready": {"__callable__": "when_ready"}}""", "conf.py: server hook 'when_ready' is not supported by sharpicorn yet. The master runs no Python, so it calls no hooks. Remove it to start sharpicorn.")]
     [InlineData("""{"on_dirty_starting": {"__callable__": "on_dirty_starting"}}""", "conf.py: server hook 'on_dirty_starting' is not supported by sharpicorn. Dirty arbiters are not implemented")]
     [InlineData("""{"worker_class": {"__class__": "gevent.GeventWorker"}}""", "conf.py: invalid value for worker_class: 'gevent.GeventWorker' is not supported")]
     [InlineData("""{"threads": 0}""", "conf.py: invalid value for threads: must be at least 1, not 0")]
     public void Parse_NonDefaultRefusedOrInvalidValue_RefusedWithReason(string json, string message)
     {
         Assert.StartsWith(message, Error(json, "app"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("when_ready")]
+    [InlineData("child_exit")]
+    [InlineData("post_fork")]
+    public void Parse_ServerHookInFile_AcceptedAndMarkedAsSet(string hook)
+    {
+        ServerSettings s = Parse("{\"" + hook + "\": {\"__callable__\": \"" + hook + "\"}}", ["app"]);
+        Assert.True(s.SetBy.ContainsKey(hook));
+        Assert.Empty(s.Warnings);
     }
 
     [Fact]

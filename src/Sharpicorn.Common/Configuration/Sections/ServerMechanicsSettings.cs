@@ -14,10 +14,10 @@ internal static class ServerMechanicsSettings
         new BoolSetting
         {
             Name = "preload_app", Section = Section.ServerMechanics, Flags = ["--preload"],
-            Help = "Load the app once before the workers start, so a broken app fails fast.",
+            Help = "Load the app in the master before the workers start: its import-time side effects run there, and a broken app fails fast.",
             Default = false, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.Preload = v ?? false, Get = s => s.Preload,
-            Notes = "There is no fork: a throw-away process imports the app, then every worker imports it again. Nothing is shared copy-on-write and HUP always reloads the code.",
+            Notes = "The master imports the app in its own embedded Python, as gunicorn does; there is no fork, so every worker imports it again. Nothing is shared copy-on-write and HUP always reloads the code.",
         },
         new BoolSetting
         {
