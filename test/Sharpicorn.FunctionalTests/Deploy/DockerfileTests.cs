@@ -86,7 +86,7 @@ public sealed partial class DockerfileTests
     }
 
     /// <summary>The Dockerfile's instructions, continuation lines joined, comments dropped.</summary>
-    private static IEnumerable<(string Instruction, string Rest)> Instructions(string dockerfile)
+    private static IEnumerable<(string Instruction, string Arguments)> Instructions(string dockerfile)
     {
         string joined = dockerfile.Replace("\\\n", " ", StringComparison.Ordinal);
         foreach (string raw in joined.Split('\n'))
