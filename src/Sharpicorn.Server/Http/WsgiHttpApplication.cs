@@ -86,6 +86,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         if (settings.HealthPath is { } health && HealthCheck.Matches(context.Request.RawTarget, health))
         {
+            (pool.Observer as AcceptGate)?.AnsweredByFront(context);
             return HealthCheck.Answer(context);
         }
         if (_requestTimeoutMs > 0)
