@@ -58,6 +58,22 @@ public sealed partial class WheelTests
         Assert.True(before.SetEquals(after), "left behind: " + string.Join(", ", after.Except(before)) + "; removed: " + string.Join(", ", before.Except(after)));
     }
 
+    /// <summary>Every other CPython 3.9 to 3.13 on this machine (the one on PATH is covered above).</summary>
+    public static IEnumerable<object[]> OtherVersions() =>
+        Repo.PyenvVersions().Where(p => p != Repo.PyenvPython).Select(p => new object[] { p });
+
+    [Theory]
+    [MemberData(nameof(OtherVersions))]
+    public void ConsoleScript_VenvOfThisVersion_ServesWithIt(string python)
+    {
+        // pip of every version accepts the tag, and the launcher's Python runs on 3.9 as on 3.13.
+        using var venv = WheelVenv.Create(python);
+        using ServerProcess server = ServerProcess.Start(["wsgi_basic:venv_app"], executable: venv.Script, workingDirectory: "/");
+        AssertServedBy(venv, server);
+        string version = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(python)))!;
+        Assert.Equal(version, JsonDocument.Parse(RawHttp.Get(server.Port, "/").Body).RootElement.GetProperty("version").GetString());
+    }
+
     [Fact]
     public void Launcher_NoSharedLibpython_OneLineErrorSaysWhatToInstall()
     {
