@@ -1,5 +1,5 @@
 # One-word entry points.
-.PHONY: build test format lint conformance bench
+.PHONY: build test format lint conformance bench wheel
 
 build:
 	./sharpicorn --version
@@ -18,3 +18,10 @@ conformance:
 
 bench:
 	bench/suite
+
+# dist/sharpicorn-VERSION-py3-none-manylinux_2_XX_ARCH.whl: the Native AOT server (built by the
+# launcher) in a wheel written with the standard library only (wheel/build_wheel.py).
+PYTHON ?= /usr/bin/python3
+wheel:
+	./sharpicorn --version >/dev/null
+	$(PYTHON) wheel/build_wheel.py --binary artifacts/bin/sharpicorn --out dist

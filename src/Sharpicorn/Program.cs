@@ -200,6 +200,7 @@ internal static class Program
         {
             log.Info($"Listening at: {string.Join(',', listeners.Select(l => l.Describe(settings.IsSsl)))} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
+            Platform.SdNotify.Send("READY=1\nSTATUS=sharpicorn arbiter booted", log);
             if (hooks is not null)
             {
                 hooks.Listening([.. listeners.Select(l => l.Fd)]);

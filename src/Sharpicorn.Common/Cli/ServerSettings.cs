@@ -185,6 +185,9 @@ internal sealed class ServerSettings
     /// <summary>sharpicorn's own access_log_json: False. One JSON object per request instead of access_log_format.</summary>
     public bool AccessLogJson { get; set; }
 
+    /// <summary>sharpicorn's own health_path: None, off. Answered by the HTTP front, never the app.</summary>
+    public string? HealthPath { get; set; }
+
     /// <summary>statsd_host: None, no metrics. Validated by <see cref="Metrics.StatsdAddress.Parse"/>.</summary>
     public string? StatsdHost { get; set; }
 

@@ -123,7 +123,14 @@ internal sealed class Listener : IDisposable
             string host = ep.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ep.Address}]" : ep.Address.ToString();
             return string.Create(CultureInfo.InvariantCulture, $"{(tls ? "https" : "http")}://{host}:{ep.Port}");
         }
-        return Address.UnixPath is string p ? "unix:" + p : $"fd://{Address.FileDescriptor}";
+        if (Address.UnixPath is string p)
+        {
+            return "unix:" + p;
+        }
+        // A socket systemd or an old master handed down: gunicorn names it by its bound address too.
+        return Socket.LocalEndPoint is UnixDomainSocketEndPoint { } u && u.ToString() is { Length: > 0 } path && path[0] != '\0'
+            ? "unix:" + path
+            : $"fd://{Address.FileDescriptor}";
     }
 
     public void Dispose() => Close(unlink: true);

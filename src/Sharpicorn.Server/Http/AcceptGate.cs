@@ -218,6 +218,21 @@ internal sealed class AcceptGate : IRequestObserver
         Interlocked.Increment(ref _used);
     }
 
+    /// <summary>
+    /// A request the HTTP front answered itself (--health-path): it never takes a Python thread,
+    /// so the slot its fresh connection held goes back now. Otherwise a keep-alive connection
+    /// that only ever probes would hold a sync worker's one slot until it closed.
+    /// </summary>
+    public void AnsweredByFront(WsgiRequest request)
+    {
+        if (_sync && request.Features.Get<FreshConnection>() is { } fresh && fresh.Claim())
+        {
+            Interlocked.Decrement(ref _fresh);
+            Interlocked.Decrement(ref _used);
+            Wake();
+        }
+    }
+
     public void Completed()
     {
         Interlocked.Decrement(ref _used);

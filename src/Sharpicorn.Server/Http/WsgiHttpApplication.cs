@@ -84,6 +84,11 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             // gunicorn's keepalive = 0 turns keep-alive off.
             context.Response.Headers.Connection = "close";
         }
+        if (settings.HealthPath is { } health && HealthCheck.Matches(context.Request.RawTarget, health))
+        {
+            (pool.Observer as AcceptGate)?.AnsweredByFront(context);
+            return HealthCheck.Answer(context);
+        }
         if (_requestTimeoutMs > 0)
         {
             // From the request's start (queue time counts), as the worker monitor measures it.

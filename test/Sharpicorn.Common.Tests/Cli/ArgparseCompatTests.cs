@@ -24,7 +24,7 @@ public sealed class ArgparseCompatTests
     public void Parse_PrefixOfHelpAndVersion_Recognised()
     {
         Assert.True(Parse("--hel").ShowHelp);
-        Assert.Equal("ambiguous option: --he could match --header-map, --header-timeout, --help", Error("--he"));
+        Assert.Equal("ambiguous option: --he could match --header-map, --header-timeout, --health-path, --help", Error("--he"));
         Assert.True(Parse("--vers").ShowVersion);
     }
 

@@ -64,6 +64,27 @@ public sealed class AcceptGateTests
     }
 
     [Fact]
+    public async Task Sync_FreshConnectionAnsweredByFront_SlotReleasedOnce()
+    {
+        var gate = new AcceptGate(sync: true, capacity: 1, maxRequests: 0, () => { });
+        Assert.True(await gate.EnterAcceptAsync(Running, CancellationToken.None));
+        FreshConnection c = gate.Accepted();
+        ValueTask<bool> next = gate.EnterAcceptAsync(Running, CancellationToken.None);
+        Assert.False(next.IsCompleted);
+
+        // A health probe on a connection that stays open: no Python thread, so no slot.
+        gate.AnsweredByFront(Request(c));
+        Assert.True(await next);
+
+        // Its close and a second probe give nothing back twice.
+        gate.AcceptFailed();
+        gate.AnsweredByFront(Request(c));
+        gate.Closed(c);
+        gate.Dispatched(Request());
+        Assert.False(CanEnterNow(gate));
+    }
+
+    [Fact]
     public async Task Sync_IdleKeepAliveConnection_HoldsNoSlot()
     {
         var gate = new AcceptGate(sync: true, capacity: 1, maxRequests: 0, () => { });

@@ -80,5 +80,14 @@ internal static class SharpicornSettings
             Set = (s, v) => s.AccessLogJson = v ?? false, Get = s => s.AccessLogJson,
             Notes = "Fields: `time` (ISO 8601, the request's start), `remote_addr`, `user` (HTTP Basic user name), `method`, `uri` (the raw request target), `path`, `query`, `protocol`, `status`, `bytes`, `duration_us`, `referer`, `user_agent`, `pid`; absent values are null. The `{NAME}i`, `{NAME}o` and `{NAME}e` atoms of `--access-logformat` add `request_headers`, `response_headers` and `environ` objects keyed by those names. Escaping is JSON's: quotes, backslashes and control characters are escaped, other characters are UTF-8. Written to `--access-logfile`, which it needs.",
         },
+        new StringSetting
+        {
+            Name = "health_path", Section = Section.Sharpicorn, Flags = ["--health-path"], Meta = "PATH", SharpicornOnly = true,
+            Help = "A path the server answers itself with 200 OK, without calling the app, for load balancer and Kubernetes probes.",
+            Default = null, DefaultOrigin = "sharpicorn's own; off, as gunicorn has no health endpoint",
+            Validate = v => v is null || v.StartsWith('/') ? v : throw new SettingException($"health_path must start with '/', got '{v}'"),
+            Set = (s, v) => s.HealthPath = v, Get = s => s.HealthPath,
+            Notes = "Any method on exactly this path (the query string is ignored) gets `200 OK`, `Content-Type: text/plain` and the body `OK` (none for HEAD), from the worker's HTTP front: the app is not called, no Python thread is taken, it is not written to the access log and does not count towards `max_requests`. A worker answers it once it has loaded the app (its HTTP front starts only then), so a 200 means the app imported and the worker accepts connections; it does not call into the app, so a deadlocked app still answers: judge that with a probe on a real page.",
+        },
     ];
 }
