@@ -22,6 +22,8 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     private readonly bool _refuseUnderscores = settings.HeaderMap == "refuse";
     private readonly ForwardedClient? _forwardedClient = ForwardedClient.Create(settings);
     private readonly bool _proxyProtocol = settings.ProxyProtocol != "off";
+    private readonly ForwarderHeaders _forwarders = new(settings);
+    private readonly Func<string, bool> _forwarderAllows = new ForwarderHeaders(settings).Allows;
 
     /// <summary>gunicorn's scheme before any header: https when it terminates TLS (cfg.is_ssl, every listener).</summary>
     private readonly string _scheme = settings.IsSsl ? "https" : "http";
@@ -43,19 +45,35 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         bool http2 = WsgiRequest.IsHttp2(context.Request.Protocol);
         // HTTP/2 frames its body itself: no request line or Content-Length text to look at.
         RequestChecks.Rejection? rejection = !http2 && context.Features.Get<HeadScanner>() is { } scanner ? Scanned(context, scanner) : null;
-        rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
+        // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
+        IPAddress? peer = context.Connection.RemoteIpAddress;
+        ProxiedConnection? proxied = _proxyProtocol ? context.Features.Get<ProxiedConnection>() : null;
+        if (proxied is not null)
+        {
+            peer = proxied.SocketPeer;
+        }
+        bool trusted = forwarded.Trusted(peer);
+        context.TrustedForwarder = trusted;
+        rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores, trusted ? _forwarderAllows : null);
         if (http2)
         {
             rejection ??= RequestChecks.CheckHeaderList(context.Request, settings.Http2MaxHeaderListSize);
         }
         if (rejection is null)
         {
-            // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
-            IPAddress? peer = context.Connection.RemoteIpAddress;
-            if (_proxyProtocol && context.Features.Get<ProxiedConnection>() is { } proxied)
+            if (proxied is not null)
             {
-                peer = proxied.SocketPeer;
                 context.ExtraEnviron = proxied.Environ;
+            }
+            if (_forwarders.ScriptName(context.Request, trusted) is { } scriptName)
+            {
+                context.ScriptName = scriptName;
+                string path = RequestTarget.Split(context.Request.RawTarget).Path;
+                if (!path.StartsWith(scriptName, StringComparison.Ordinal))
+                {
+                    // gunicorn's ConfigurationProblem, which its handle_error answers 500 with the reason it gives every parse error.
+                    rejection = new(500, "Bad Request", $"Request path {PythonText.Repr(path)} does not start with SCRIPT_NAME {PythonText.Repr(scriptName)}");
+                }
             }
             if (_forwardedClient is not null && _forwardedClient.Client(context.Request.Headers[_forwardedClient.HeaderName], peer) is { } client)
             {
@@ -64,7 +82,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
                 context.Connection.RemotePort = client.Port;
             }
             string? scheme = forwarded.Scheme(context.Request, peer, _scheme);
-            if (scheme is null)
+            if (scheme is null && rejection is null)
             {
                 rejection = new(400, "Bad Request", "Contradictory scheme headers");
             }

@@ -332,6 +332,8 @@ internal static class WorkerHost
             Statsd = log.Statsd,
             ClientCertificates = settings.IsSsl && settings.CertReqs > 0,
             KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
+            ForwarderHeaders = settings.ForwarderHeaders,
+            Sendfile = settings.UseSendfile,
         };
         var pool = new PythonWorkerPool(app, workerSettings);
         pool.Start();
