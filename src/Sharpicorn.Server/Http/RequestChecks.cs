@@ -103,5 +103,9 @@ internal static class RequestChecks
             : null;
     }
 
+    /// <summary>gunicorn's METHOD_BADCHAR_RE and length rule: no "a"-"z" nor "#", 3 to 20 characters (Kestrel has checked it is a token).</summary>
+    public static bool ConventionalMethod(string method) =>
+        method.Length is >= 3 and <= 20 && method.AsSpan().IndexOfAnyInRange('a', 'z') < 0 && !method.Contains('#', StringComparison.Ordinal);
+
     private static Rejection Invalid(string name) => new(400, "Bad Request", $"Invalid HTTP Header: '{name.ToUpperInvariant()}'");
 }

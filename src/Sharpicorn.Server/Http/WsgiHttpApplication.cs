@@ -23,6 +23,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     private readonly ForwardedClient? _forwardedClient = ForwardedClient.Create(settings);
     private readonly bool _proxyProtocol = settings.ProxyProtocol != "off";
     private readonly ForwarderHeaders _forwarders = new(settings);
+    private readonly bool _permitMethod = settings.PermitUnconventionalHttpMethod;
     private readonly Func<string, bool> _forwarderAllows = new ForwarderHeaders(settings).Allows;
 
     /// <summary>gunicorn's scheme before any header: https when it terminates TLS (cfg.is_ssl, every listener).</summary>
@@ -54,6 +55,10 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         bool trusted = forwarded.Trusted(peer);
         context.TrustedForwarder = trusted;
+        if (rejection is null && !_permitMethod && !http2 && context.Features.Get<HeadScanner>()?.MethodAsSent is null)
+        {
+            rejection = CheckMethod(context.Request.Method);
+        }
         rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores, trusted ? _forwarderAllows : null);
         if (http2)
         {
@@ -113,8 +118,14 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         return context.Completion.Task;
     }
 
+    /// <summary>gunicorn's default restriction on the method as sent, unless permit_unconventional_http_method: no lower case nor '#', 3 to 20 characters.</summary>
+    private RequestChecks.Rejection? CheckMethod(string method) =>
+        _permitMethod || RequestChecks.ConventionalMethod(method)
+            ? null
+            : new(400, "Bad Request", $"Invalid Method 'Invalid HTTP method: {PythonText.Repr(method)}'");
+
     /// <summary>What the raw request head said (<see cref="HeadScanner"/>): the target as sent, or a rejection Kestrel's parser would not give.</summary>
-    private static RequestChecks.Rejection? Scanned(WsgiRequest context, HeadScanner scanner)
+    private RequestChecks.Rejection? Scanned(WsgiRequest context, HeadScanner scanner)
     {
         IHttpRequestFeature request = context.Request;
         IHeaderDictionary headers = request.Headers;
@@ -132,6 +143,9 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             case HeadScanner.Verdict.ContentLengthWithChunked:
                 // Kestrel framed it as chunked and dropped the Content-Length; a proxy may have used the length (CL.TE).
                 return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
+            case HeadScanner.Verdict.FieldTooLarge:
+                // A folded field whose lines, as sent, exceed limit_request_field_size (gunicorn counts them before joining).
+                return new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'");
             case HeadScanner.Verdict.BadTarget:
                 // A control byte in the target (RFC 9112 3.2); gunicorn's InvalidRequestLine page.
                 return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonText.Repr(raw!)}'");
@@ -141,7 +155,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             // Kestrel parsed a percent-encoded copy; the app sees the bytes as sent (PEP 3333).
             request.RawTarget = raw;
         }
-        return null;
+        if (scanner.VersionAsSent is { } version)
+        {
+            // Kestrel was handed HTTP/1.0 or 1.1; gunicorn's environ has the version as sent.
+            context.ProtocolAsSent = version;
+        }
+        return scanner.MethodAsSent is { } method ? CheckMethod(method) : null;
     }
 
     public void DisposeContext(WsgiRequest context, Exception? exception)

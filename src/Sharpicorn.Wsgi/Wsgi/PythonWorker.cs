@@ -109,6 +109,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
         _python.Attach();
         ThreadIdent = CPython.PyThread_get_thread_ident();
         CreateThreadObjects();
+        if (_pool.Settings.Spew)
+        {
+            // sys.settrace is per thread: each request thread traces as gunicorn's worker thread does.
+            _app.SpewOnThisThread();
+        }
         WsgiRequest? finished = null;
         while (true)
         {

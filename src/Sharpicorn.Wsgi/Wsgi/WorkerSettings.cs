@@ -31,6 +31,9 @@ internal sealed class WorkerSettings
     /// </summary>
     public bool Sendfile { get; init; } = true;
 
+    /// <summary>--spew: every Python thread traces its lines (gunicorn's debug.spew).</summary>
+    public bool Spew { get; init; }
+
     public ErrorLog? ErrorLog { get; init; }
 
     public AccessLog? AccessLog { get; init; }

@@ -26,6 +26,8 @@ internal static class DebuggingSettings
             Name = "reload_extra_files", Section = Section.Debugging, Flags = ["--reload-extra-file"], Meta = "FILES",
             Help = "More files (or glob patterns) whose change triggers a reload.",
             Default = [], DefaultOrigin = "gunicorn's default",
+            // gunicorn's validate_list_of_files_or_patterns: a plain path must exist, a pattern may match nothing yet.
+            ValidateItem = v => v.AsSpan().IndexOfAny("*?[") >= 0 || Path.Exists(v) ? v : throw new SettingException($"File {v} does not exists."),
             Set = (s, v) =>
             {
                 s.ReloadExtraFiles.Clear();

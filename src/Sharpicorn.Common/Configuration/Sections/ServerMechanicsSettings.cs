@@ -108,7 +108,7 @@ internal static class ServerMechanicsSettings
             Help = "Give workers the supplementary groups of --user.",
             Default = false, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.Initgroups = v ?? false, Get = s => s.Initgroups,
-            Notes = "initgroups(3) with --user's name and --group's gid, before setgid and setuid. gunicorn then skips setgid; sharpicorn still sets the group, so the worker's gid is --group either way. Without a --user, as in gunicorn, it does nothing.",
+            Notes = "initgroups(3) with --user's name and --group's gid, before setgid and setuid. gunicorn then skips setgid; sharpicorn still sets the group, so the worker's gid is --group either way. It needs both --user and --group: gunicorn's group defaults to the master's, which for a root master is 0, and then it does nothing either.",
         },
         new StringSetting
         {
