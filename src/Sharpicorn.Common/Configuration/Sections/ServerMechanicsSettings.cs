@@ -5,7 +5,7 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Server Mechanics" section, in gunicorn's order.</summary>
 internal static class ServerMechanicsSettings
 {
-    private const string Uwsgi = "the uwsgi protocol is not implemented; sharpicorn speaks HTTP/1.1 only";
+    private const string Uwsgi = "the uwsgi protocol is a binary request format of its own, and every request sharpicorn serves is parsed by Kestrel, which reads HTTP only; a second request parser beside it is ruled out (ARCHITECTURE.md)";
 
     public static readonly Setting[] All =
     [
