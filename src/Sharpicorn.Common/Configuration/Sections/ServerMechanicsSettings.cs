@@ -23,7 +23,7 @@ internal static class ServerMechanicsSettings
             Help = "Set to False (--no-sendfile) to stop using sendfile() for wsgi.file_wrapper.",
             Default = null, DefaultOrigin = "gunicorn's default (None: sendfile on unless $SENDFILE says otherwise)",
             Set = (s, v) => s.Sendfile = v, Get = s => s.Sendfile,
-            Notes = "gunicorn's rule (config.sendfile): any explicit value turns it off, else $SENDFILE decides (`y`, `1`, `yes`, `true` on; anything else off), and unset is on; the worker reads the result (ServerSettings.UseSendfile) where it sends a wsgi.file_wrapper file. TLS never uses it, as in gunicorn.",
+            Notes = "gunicorn's rule (config.sendfile): any explicit value turns it off, else $SENDFILE decides (`y`, `1`, `yes`, `true` on; anything else off), and unset is on. On, a wrapped regular file is sent from its descriptor without calling its read(); off, the wrapper is iterated through filelike.read(blksize), as gunicorn's workers do then.",
         },
         new BoolSetting
         {
