@@ -47,7 +47,7 @@ internal static class Program
                 Console.Out.Write(settings.Describe());
                 return ExitCodes.Ok;
             }
-            if (settings.AppModule is null)
+            if (settings.AppModule is null && settings.Paste is null)
             {
                 throw new UsageException("No application module specified.");
             }
@@ -57,6 +57,18 @@ internal static class Program
             Console.Error.WriteLine(CommandLine.Usage);
             Console.Error.WriteLine($"sharpicorn: error: {e.Message}");
             return ExitCodes.Usage;
+        }
+
+        if (settings.Paste is string paste)
+        {
+            // gunicorn's WSGIApplication.init: the path is made absolute from where it was started, and must exist.
+            settings.Paste = Path.GetFullPath(paste, ProcessInfo.StartDirectory);
+            string file = settings.Paste.Split('#')[0];
+            if (!File.Exists(file))
+            {
+                Console.Error.WriteLine($"\nError: {Configuration.PythonText.Repr(file)} not found\n");
+                return ExitCodes.ConfigError;
+            }
         }
 
         if (settings.Daemon && !isWorker && Daemonize(args) is int detached)
@@ -100,7 +112,7 @@ internal static class Program
                 log.Warning(warning);
             }
         }
-        Platform.ProcessTitle.Set($"sharpicorn: {(isWorker ? "worker" : "master")} [{settings.ProcName ?? settings.AppModule}]");
+        Platform.ProcessTitle.Set($"sharpicorn: {(isWorker ? "worker" : "master")} [{settings.ProcName ?? settings.AppModule ?? settings.Paste?.Split('#')[0]}]");
         if (settings.CheckConfig && !isWorker)
         {
             // gunicorn's --check-config: the settings parsed; now the app must import. 0 or 1.

@@ -69,6 +69,15 @@ internal sealed class ServerSettings
     /// <summary>reload: False.</summary>
     public bool Reload { get; set; }
 
+    /// <summary>reload_engine: "auto" (gunicorn's default: inotify where available, which on Linux it is), "poll" or "inotify".</summary>
+    public string ReloadEngine { get; set; } = "auto";
+
+    /// <summary>reload_extra_files: none. Files, or glob patterns (*, ?, [), whose change also triggers a reload.</summary>
+    public List<string> ReloadExtraFiles { get; } = [];
+
+    /// <summary>spew: False. Print every line Python executes in the workers (gunicorn's debug.Spew).</summary>
+    public bool Spew { get; set; }
+
     /// <summary>check_config: False.</summary>
     public bool CheckConfig { get; set; }
 
@@ -89,6 +98,24 @@ internal sealed class ServerSettings
 
     /// <summary>group: None, workers keep the arbiter's group.</summary>
     public string? Group { get; set; }
+
+    /// <summary>initgroups: False. Workers also take --user's supplementary groups.</summary>
+    public bool Initgroups { get; set; }
+
+    /// <summary>sendfile: None (gunicorn's default: on unless $SENDFILE says otherwise); False is --no-sendfile.</summary>
+    public bool? Sendfile { get; set; }
+
+    /// <summary>Whether wsgi.file_wrapper may use sendfile(2), by gunicorn's rule (config.sendfile): any explicit value means no, else $SENDFILE decides, else yes.</summary>
+    public bool UseSendfile => Sendfile is null && SendfileFromEnvironment(Environment.GetEnvironmentVariable("SENDFILE"));
+
+    /// <summary>tmp_upload_dir: None. Kept and shown; gunicorn 26 reads it nowhere either.</summary>
+    public string? TmpUploadDir { get; set; }
+
+    /// <summary>paste: None. A PasteDeploy config file (optionally "#section") that names the app instead of APP_MODULE.</summary>
+    public string? Paste { get; set; }
+
+    /// <summary>raw_paste_global_conf: none. KEY=VALUE pairs given to PasteDeploy as its global_conf.</summary>
+    public List<string> PasteGlobalConf { get; } = [];
 
     /// <summary>proc_name: None, when the app module names the process instead.</summary>
     public string? ProcName { get; set; }
@@ -164,6 +191,24 @@ internal sealed class ServerSettings
         ["X-FORWARDED-SSL"] = "on",
     };
 
+    /// <summary>forwarder_headers: "SCRIPT_NAME,PATH_INFO" (gunicorn's default). Headers with '_' in the name a trusted front end may set, whose values replace the environ keys of that name.</summary>
+    public List<string> ForwarderHeaders { get; } = ["SCRIPT_NAME", "PATH_INFO"];
+
+    /// <summary>permit_obsolete_folding: False. Header lines continued on the next line are joined instead of refused.</summary>
+    public bool PermitObsoleteFolding { get; set; }
+
+    /// <summary>strip_header_spaces: False. Spaces between a header's name and its colon are removed instead of refused.</summary>
+    public bool StripHeaderSpaces { get; set; }
+
+    /// <summary>permit_unconventional_http_method: False. Methods with lower case or '#', or outside 3 to 20 characters, are served.</summary>
+    public bool PermitUnconventionalHttpMethod { get; set; }
+
+    /// <summary>permit_unconventional_http_version: False. HTTP/x.y outside 1.0 and 1.1 is served.</summary>
+    public bool PermitUnconventionalHttpVersion { get; set; }
+
+    /// <summary>casefold_http_method: False. Methods are upper-cased.</summary>
+    public bool CasefoldHttpMethod { get; set; }
+
     /// <summary>header_map: drop (gunicorn 22's default), refuse or dangerous.</summary>
     public string HeaderMap { get; set; } = "drop";
 
@@ -230,4 +275,8 @@ internal sealed class ServerSettings
     public bool ShowHelp { get; set; }
 
     public bool ShowVersion { get; set; }
+
+    /// <summary>gunicorn's reading of $SENDFILE when sendfile is None: unset is on, else only y, 1, yes or true (any case).</summary>
+    internal static bool SendfileFromEnvironment(string? value) =>
+        value is null || value.ToLowerInvariant() is "y" or "1" or "yes" or "true";
 }

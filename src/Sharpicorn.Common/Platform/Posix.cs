@@ -37,6 +37,24 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint GetPwNam(string name);
 
+    [LibraryImport("libc", EntryPoint = "getpwuid")]
+    private static partial nint GetPwUid(uint uid);
+
+    /// <summary>initgroups(3): the supplementary groups of <paramref name="user"/> plus <paramref name="gid"/> (gunicorn's --initgroups).</summary>
+    [LibraryImport("libc", EntryPoint = "initgroups", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int InitGroups(string user, uint gid);
+
+    /// <summary>The login name of a user given by name or number (struct passwd starts with pw_name); null if unknown.</summary>
+    public static unsafe string? UserName(string user)
+    {
+        if (ResolveUser(user) is not uint uid)
+        {
+            return null;
+        }
+        nint pw = GetPwUid(uid);
+        return pw == 0 ? null : Marshal.PtrToStringUTF8(*(nint*)pw);
+    }
+
     [LibraryImport("libc", EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint GetGrNam(string name);
 

@@ -61,8 +61,44 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Sharpicorn.Http;
 
 /// <summary>The transport's input as Kestrel reads it, watched for Content-Length values Kestrel would normalise away and for request targets it would misjudge.</summary>
-internal sealed class HeadScanner(PipeReader inner) : PipeReader
+internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null) : PipeReader
 {
+    /// <summary>gunicorn's leniency switches; null when all are off (nothing but targets is ever rewritten).</summary>
+    private readonly HeadRules? _rules = rules;
+
+    /// <summary>The current request's method as sent, when Kestrel was handed it upper-cased (casefold_http_method).</summary>
+    private string? _rawMethod;
+
+    /// <summary>The current request's version as sent, when Kestrel was handed HTTP/1.0 or 1.1 instead (permit_unconventional_http_version).</summary>
+    private string? _rawVersion;
+
+    /// <summary>A folded field of the current head was longer, as sent, than limit_request_field_size.</summary>
+    private bool _foldTooLarge;
+
+    /// <summary>The current head's request line was looked at and its header lines may need rewriting (strip_header_spaces, permit_obsolete_folding).</summary>
+    private bool _headerStage;
+
+    /// <summary>What <see cref="_view"/> holds: a request line, a head's header lines, or nothing while the rest of a head is awaited.</summary>
+    private ViewKind _viewKind;
+
+    /// <summary>For a header-lines view: (offset in the view, raw offset) of each raw line, and the raw length the view stands for.</summary>
+    private List<(int View, int Raw)>? _viewLines;
+
+    private int _viewRawLength;
+
+    private enum ViewKind
+    {
+        Line,
+        Headers,
+        Wait,
+    }
+
+    /// <summary>The method as sent of the request last handed over, when Kestrel was handed another spelling; else null.</summary>
+    public string? MethodAsSent { get; private set; }
+
+    /// <summary>The HTTP version as sent of the request last handed over, when Kestrel was handed another; else null.</summary>
+    public string? VersionAsSent { get; private set; }
+
     private static ReadOnlySpan<byte> ContentLengthName => "content-length:"u8;
 
     private static ReadOnlySpan<byte> HexDigits => "0123456789ABCDEF"u8;
@@ -118,6 +154,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         BadContentLength,
         BadTarget,
         ContentLengthWithChunked,
+        FieldTooLarge,
     }
 
     /// <summary>How the body of the request just handed over is framed (where the next request line is).</summary>
@@ -152,6 +189,16 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         {
             verdict = Verdict.ContentLengthWithChunked;
         }
+        if (_foldTooLarge && verdict == Verdict.Ok)
+        {
+            verdict = Verdict.FieldTooLarge;
+        }
+        MethodAsSent = _rawMethod;
+        VersionAsSent = _rawVersion;
+        _rawMethod = null;
+        _rawVersion = null;
+        _foldTooLarge = false;
+        _headerStage = false;
         _lineStart = body switch
         {
             Body.None => _consumed,
@@ -253,12 +300,60 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
     /// <summary>An AdvanceTo into the encoded copy of a request line, mapped back onto the transport's buffer.</summary>
     private void AdvanceInView(SequencePosition consumed, SequencePosition examined)
     {
+        if (_viewKind != ViewKind.Line)
+        {
+            AdvanceInHead(consumed, examined);
+            return;
+        }
         var view = new ReadOnlySequence<byte>(_view!);
         long c = RawOffset(view.GetOffset(consumed), end: false);
         long e = Math.Max(c, RawOffset(view.GetOffset(examined), end: true));
         _view = null;
         _consumed += c;
         inner.AdvanceTo(_last.GetPosition(c), _last.GetPosition(e));
+    }
+
+    /// <summary>An AdvanceTo into a rewritten block of header lines (or the empty wait view), mapped back line by line.</summary>
+    private void AdvanceInHead(SequencePosition consumed, SequencePosition examined)
+    {
+        var view = new ReadOnlySequence<byte>(_view!);
+        long c = view.GetOffset(consumed);
+        long e = view.GetOffset(examined);
+        long rawC, rawE;
+        if (_viewKind == ViewKind.Wait)
+        {
+            // Kestrel saw nothing: the whole buffer counts as examined, so the next read waits for more bytes.
+            rawC = 0;
+            rawE = _last.Length;
+        }
+        else
+        {
+            rawC = RawHeadOffset(c);
+            rawE = Math.Max(rawC, e >= view.Length ? _viewRawLength : RawHeadOffset(e));
+        }
+        _view = null;
+        _viewLines = null;
+        _consumed += rawC;
+        inner.AdvanceTo(_last.GetPosition(rawC), _last.GetPosition(rawE));
+    }
+
+    /// <summary>The raw offset of a line boundary in a header-lines view (Kestrel consumes whole lines); the view's end is the head's end.</summary>
+    private long RawHeadOffset(long offset)
+    {
+        if (offset >= _view!.Length)
+        {
+            return _viewRawLength;
+        }
+        int raw = 0;
+        foreach ((int v, int r) in _viewLines!)
+        {
+            if (v > offset)
+            {
+                break;
+            }
+            raw = r;
+        }
+        return raw;
     }
 
     /// <summary>The raw offset of an offset into the copy; inside the encoded target, its start or its end.</summary>
@@ -295,6 +390,10 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         {
             return RequestLine(result);
         }
+        if (_headerStage && _consumed >= _lineEnd)
+        {
+            return HeaderLines(result);
+        }
         return result;
     }
 
@@ -322,25 +421,33 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         int lineEnd = lead + nl + 1;
         bool firstLook = _lineEnd < 0;
         _lineEnd = _consumed + lineEnd;
+        if (firstLook && _rules is { RewritesHeaders: true })
+        {
+            _headerStage = true;
+        }
+        int sp1 = line.IndexOf((byte)' ');
+        int sp2 = line.LastIndexOf((byte)' ');
+        bool shaped = !line.IsEmpty && line[^1] == (byte)'\r' && sp1 >= 0 && sp2 > sp1;
+        // casefold_http_method and permit_unconventional_http_version: same-length changes, applied to the copy below.
+        bool foldCase = shaped && _rules is { CasefoldMethod: true } && line[..sp1].IndexOfAnyInRange((byte)'a', (byte)'z') >= 0;
+        ReadOnlySpan<byte> version = shaped ? line[(sp2 + 1)..^1] : default;
+        ReadOnlySpan<byte> newVersion = shaped && _rules is { PermitVersion: true } ? ConventionalVersion(version) : default;
+        bool rewrite = foldCase || !newVersion.IsEmpty;
+        // With header lines to rewrite, Kestrel must be handed the line alone, or it would parse the raw header lines behind it in the same pass.
+        bool lineAlone = _rules is { RewritesHeaders: true };
         // The common case, one vector scan: printable ASCII and spaces, CRLF-ended.
-        if (line.Length > 1 && line[^1] == (byte)'\r' && line[..^1].IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0)
+        if (!rewrite && !lineAlone && line.Length > 1 && line[^1] == (byte)'\r' && line[..^1].IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0)
         {
             return result;
         }
         // A bare LF, or not three parts: Kestrel rejects it itself.
-        int sp1 = line.IndexOf((byte)' ');
-        int sp2 = line.LastIndexOf((byte)' ');
-        if (line.IsEmpty || line[^1] != (byte)'\r' || sp1 < 0 || sp2 <= sp1)
+        if (!shaped)
         {
             return result;
         }
         ReadOnlySpan<byte> target = line[(sp1 + 1)..sp2];
         int odd = target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E);
-        if (odd < 0)
-        {
-            return result;
-        }
-        if (target[odd..].IndexOfAnyInRange((byte)0, (byte)0x20) >= 0 || target[odd..].Contains((byte)0x7F))
+        if (odd >= 0 && (target[odd..].IndexOfAnyInRange((byte)0, (byte)0x20) >= 0 || target[odd..].Contains((byte)0x7F)))
         {
             if (firstLook)
             {
@@ -348,11 +455,17 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
             }
             return result;
         }
+        if (odd < 0 && !rewrite && !lineAlone)
+        {
+            return result;
+        }
         if (firstLook)
         {
-            _rawTarget = Encoding.Latin1.GetString(target);
+            _rawTarget = odd < 0 ? null : Encoding.Latin1.GetString(target);
+            _rawMethod = foldCase ? Encoding.Latin1.GetString(line[..sp1]) : null;
+            _rawVersion = newVersion.IsEmpty ? null : Encoding.Latin1.GetString(version);
         }
-        int high = CountHigh(target);
+        int high = odd < 0 ? 0 : CountHigh(target);
         int targetStart = lead + sp1 + 1;
         byte[] view = new byte[lineEnd + (2 * high)];
         span[..targetStart].CopyTo(view);
@@ -374,9 +487,160 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         _viewTargetEnd = o;
         _viewGrowth = 2 * high;
         span[(lead + sp2)..lineEnd].CopyTo(view.AsSpan(o));
+        if (foldCase)
+        {
+            foreach (ref byte b in view.AsSpan(lead, sp1))
+            {
+                if (b is >= (byte)'a' and <= (byte)'z')
+                {
+                    b -= 0x20;
+                }
+            }
+        }
+        if (!newVersion.IsEmpty)
+        {
+            newVersion.CopyTo(view.AsSpan(o + 1));
+        }
         _view = view;
+        _viewKind = ViewKind.Line;
         // Only the line: Kestrel consumes it and reads again for what follows.
         return new ReadResult(new ReadOnlySequence<byte>(view), result.IsCanceled, result.IsCompleted && buffer.Length == lineEnd);
+    }
+
+    /// <summary>
+    /// For an HTTP/x.y (one digit each, gunicorn's VERSION_RE) other than 1.0 and 1.1, what Kestrel
+    /// is handed instead: HTTP/1.0 below 1.0, HTTP/1.1 above 1.1. Empty when it is conventional or
+    /// not a version at all (Kestrel then answers as without the switch).
+    /// </summary>
+    private static ReadOnlySpan<byte> ConventionalVersion(ReadOnlySpan<byte> version)
+    {
+        if (version.Length != 8 || !version.StartsWith("HTTP/"u8) || version[6] != (byte)'.'
+            || !char.IsAsciiDigit((char)version[5]) || !char.IsAsciiDigit((char)version[7]))
+        {
+            return default;
+        }
+        int major = version[5] - '0', minor = version[7] - '0';
+        return (major, minor) switch
+        {
+            (1, 0) or (1, 1) => default,
+            _ when major < 1 => "HTTP/1.0"u8,
+            _ => "HTTP/1.1"u8,
+        };
+    }
+
+    /// <summary>
+    /// The header lines of a head whose request line Kestrel has consumed, with strip_header_spaces
+    /// or permit_obsolete_folding on: once the head's empty line is here, Kestrel is handed a copy
+    /// with names' trailing spaces removed and continuation lines joined (gunicorn's parse_headers),
+    /// or the buffer itself when nothing needed changing. Until then it is handed nothing, so it
+    /// never parses a header whose continuation has not arrived yet.
+    /// </summary>
+    private ReadResult HeaderLines(in ReadResult result)
+    {
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        HeadRules rules = _rules!;
+        // gunicorn's max_buffer_headers: beyond it the head is Kestrel's to refuse as too large.
+        long cap = rules.MaxHeadBytes;
+        ReadOnlySpan<byte> span = buffer.FirstSpan;
+        if (!buffer.IsSingleSegment)
+        {
+            span = buffer.Slice(0, Math.Min(buffer.Length, cap)).ToArray();
+        }
+        int end = span.StartsWith("\r\n"u8) ? 2 : span.IndexOf("\r\n\r\n"u8) is int i and >= 0 ? i + 4 : -1;
+        ReadOnlySpan<byte> seen = end < 0 ? span : span[..end];
+        // A bare LF: Kestrel refuses the head itself.
+        int lf = seen.IndexOf((byte)'\n');
+        while (lf >= 0)
+        {
+            if (lf == 0 || seen[lf - 1] != (byte)'\r')
+            {
+                _headerStage = false;
+                return result;
+            }
+            int next = seen[(lf + 1)..].IndexOf((byte)'\n');
+            lf = next < 0 ? -1 : lf + 1 + next;
+        }
+        if (end < 0)
+        {
+            if (result.IsCompleted || result.IsCanceled || buffer.Length >= cap)
+            {
+                _headerStage = false;
+                return result;
+            }
+            _view = [];
+            _viewKind = ViewKind.Wait;
+            return new ReadResult(new ReadOnlySequence<byte>(_view), false, false);
+        }
+        _headerStage = false;
+        var lines = new List<(int View, int Raw)>();
+        byte[] copy = new byte[end];
+        int o = 0, pos = 0, fieldStart = -1, fieldLength = 0;
+        bool changed = false;
+        while (pos < end)
+        {
+            int nl = span[pos..end].IndexOf("\r\n"u8);
+            ReadOnlySpan<byte> line = span.Slice(pos, nl);
+            lines.Add((o, pos));
+            if (line.IsEmpty)
+            {
+                copy[o++] = (byte)'\r';
+                copy[o++] = (byte)'\n';
+                pos += 2;
+                break;
+            }
+            if (line[0] is (byte)' ' or (byte)'\t' && rules.PermitFolding && fieldStart >= 0)
+            {
+                // gunicorn: value.append(curr.strip(" \t")), then " ".join(value).
+                o -= 2;
+                while (o > fieldStart && copy[o - 1] is (byte)' ' or (byte)'\t')
+                {
+                    o--;
+                }
+                copy[o++] = (byte)' ';
+                ReadOnlySpan<byte> part = line.Trim(" \t"u8);
+                part.CopyTo(copy.AsSpan(o));
+                o += part.Length;
+                fieldLength += line.Length + 2;
+                if (fieldLength > rules.LimitFieldSize)
+                {
+                    _foldTooLarge = true;
+                }
+                changed = true;
+            }
+            else
+            {
+                fieldStart = o;
+                fieldLength = line.Length + 2;
+                int colon = rules.StripHeaderSpaces ? line.IndexOf((byte)':') : -1;
+                int nameEnd = colon > 0 ? line[..colon].TrimEnd(" \t"u8).Length : -1;
+                if (nameEnd > 0 && nameEnd < colon)
+                {
+                    line[..nameEnd].CopyTo(copy.AsSpan(o));
+                    o += nameEnd;
+                    line[colon..].CopyTo(copy.AsSpan(o));
+                    o += line.Length - colon;
+                    changed = true;
+                }
+                else
+                {
+                    line.CopyTo(copy.AsSpan(o));
+                    o += line.Length;
+                }
+            }
+            copy[o++] = (byte)'\r';
+            copy[o++] = (byte)'\n';
+            pos += nl + 2;
+        }
+        if (!changed)
+        {
+            return result;
+        }
+        _view = copy.AsSpan(0, o).ToArray();
+        _viewKind = ViewKind.Headers;
+        _viewLines = lines;
+        _viewRawLength = end;
+        // Only the head: Kestrel consumes it and reads again for the body.
+        return new ReadResult(new ReadOnlySequence<byte>(_view), result.IsCanceled, result.IsCompleted && buffer.Length == end);
     }
 
     private static int CountHigh(ReadOnlySpan<byte> target)
@@ -403,7 +667,7 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
         if (rest.IsSingleSegment)
         {
             ReadOnlySpan<byte> span = rest.FirstSpan;
-            if (_openLength < 0)
+            if (_openLength < 0 && _rules is not { StripHeaderSpaces: true })
             {
                 // No block to end: only a Content-Length line matters, and its name ends "h:"
                 // (Kestrel refuses whitespace before the colon). A GET rarely has one.
@@ -473,11 +737,20 @@ internal sealed class HeadScanner(PipeReader inner) : PipeReader
             }
             return;
         }
-        if (line.Length > ContentLengthName.Length && (line[0] | 0x20) == 'c'
-            && System.Text.Ascii.EqualsIgnoreCase(line[..ContentLengthName.Length], ContentLengthName))
+        int nameLength = ContentLengthName.Length;
+        if (_rules is { StripHeaderSpaces: true } && line.Length > nameLength && (line[0] | 0x20) == 'c'
+            && System.Text.Ascii.EqualsIgnoreCase(line[..(nameLength - 1)], ContentLengthName[..^1]))
+        {
+            // "Content-Length :" becomes a Content-Length once its spaces are stripped: judge its value too.
+            int colon = nameLength - 1 + line[(nameLength - 1)..].IndexOfAnyExcept((byte)' ', (byte)'\t');
+            nameLength = colon >= nameLength - 1 && line[colon] == (byte)':' ? colon + 1 : int.MaxValue;
+        }
+        if (line.Length > nameLength && (line[0] | 0x20) == 'c'
+            && System.Text.Ascii.EqualsIgnoreCase(line[..(ContentLengthName.Length - 1)], ContentLengthName[..^1])
+            && line[nameLength - 1] == (byte)':')
         {
             _openLength = start;
-            if (truncated || !IsDigits(line[ContentLengthName.Length..]))
+            if (truncated || !IsDigits(line[nameLength..]))
             {
                 _openSuspect = start;
             }

@@ -35,6 +35,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         KestrelLimits.Apply(options.Limits, settings);
         // The PROXY header comes before anything HTTP, so it is read first, on the same clock as a request head.
         Func<ConnectionDelegate, ConnectionDelegate>? proxyProtocol = ProxyProtocolConnection.Create(settings, options.Limits.RequestHeadersTimeout, loggerFactory.CreateLogger("Sharpicorn.Http.ProxyProtocol"));
+        HeadRules? rules = settings.CasefoldHttpMethod || settings.PermitUnconventionalHttpVersion || settings.StripHeaderSpaces || settings.PermitObsoleteFolding ? HeadRules.From(settings) : null;
         Http2Plan plan = Http2Plan.For(settings, tls is not null);
         if (plan.SyncFallback)
         {
@@ -73,7 +74,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
                 {
                     o.Use(h2c.Middleware);
                 }
-                o.Use(FrontConnection.Wrap);
+                o.Use(next => FrontConnection.Wrap(next, rules));
             });
         }
         var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), gate);

@@ -14,7 +14,8 @@ internal static class RequestChecks
 {
     public readonly record struct Rejection(int Status, string Reason, string Message);
 
-    public static Rejection? Check(IHttpRequestFeature request, int limitRequestLine, int limitRequestFieldSize, bool refuseUnderscores)
+    /// <param name="forwarded">forwarder_headers: a name with '_' this request's trusted forwarder may send, which header_map leaves alone; null when the peer is not trusted.</param>
+    public static Rejection? Check(IHttpRequestFeature request, int limitRequestLine, int limitRequestFieldSize, bool refuseUnderscores, Func<string, bool>? forwarded = null)
     {
         if (limitRequestLine > 0)
         {
@@ -28,7 +29,7 @@ internal static class RequestChecks
         foreach (KeyValuePair<string, StringValues> h in request.Headers)
         {
             string name = h.Key;
-            if (refuseUnderscores && name.Contains('_', StringComparison.Ordinal))
+            if (refuseUnderscores && name.Contains('_', StringComparison.Ordinal) && forwarded?.Invoke(name) != true)
             {
                 // header_map = refuse: gunicorn's InvalidHeaderName.
                 return new(400, "Bad Request", $"Invalid HTTP header name: '{name}'");
@@ -101,6 +102,10 @@ internal static class RequestChecks
             ? new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'")
             : null;
     }
+
+    /// <summary>gunicorn's METHOD_BADCHAR_RE and length rule: no "a"-"z" nor "#", 3 to 20 characters (Kestrel has checked it is a token).</summary>
+    public static bool ConventionalMethod(string method) =>
+        method.Length is >= 3 and <= 20 && method.AsSpan().IndexOfAnyInRange('a', 'z') < 0 && !method.Contains('#', StringComparison.Ordinal);
 
     private static Rejection Invalid(string name) => new(400, "Bad Request", $"Invalid HTTP Header: '{name.ToUpperInvariant()}'");
 }

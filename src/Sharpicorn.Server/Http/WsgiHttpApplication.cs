@@ -22,6 +22,9 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     private readonly bool _refuseUnderscores = settings.HeaderMap == "refuse";
     private readonly ForwardedClient? _forwardedClient = ForwardedClient.Create(settings);
     private readonly bool _proxyProtocol = settings.ProxyProtocol != "off";
+    private readonly ForwarderHeaders _forwarders = new(settings);
+    private readonly bool _permitMethod = settings.PermitUnconventionalHttpMethod;
+    private readonly Func<string, bool> _forwarderAllows = new ForwarderHeaders(settings).Allows;
 
     /// <summary>gunicorn's scheme before any header: https when it terminates TLS (cfg.is_ssl, every listener).</summary>
     private readonly string _scheme = settings.IsSsl ? "https" : "http";
@@ -43,19 +46,39 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         bool http2 = WsgiRequest.IsHttp2(context.Request.Protocol);
         // HTTP/2 frames its body itself: no request line or Content-Length text to look at.
         RequestChecks.Rejection? rejection = !http2 && context.Features.Get<HeadScanner>() is { } scanner ? Scanned(context, scanner) : null;
-        rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
+        // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
+        IPAddress? peer = context.Connection.RemoteIpAddress;
+        ProxiedConnection? proxied = _proxyProtocol ? context.Features.Get<ProxiedConnection>() : null;
+        if (proxied is not null)
+        {
+            peer = proxied.SocketPeer;
+        }
+        bool trusted = forwarded.Trusted(peer);
+        context.TrustedForwarder = trusted;
+        if (rejection is null && !_permitMethod && !http2 && context.Features.Get<HeadScanner>()?.MethodAsSent is null)
+        {
+            rejection = CheckMethod(context.Request.Method);
+        }
+        rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores, trusted ? _forwarderAllows : null);
         if (http2)
         {
             rejection ??= RequestChecks.CheckHeaderList(context.Request, settings.Http2MaxHeaderListSize);
         }
         if (rejection is null)
         {
-            // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
-            IPAddress? peer = context.Connection.RemoteIpAddress;
-            if (_proxyProtocol && context.Features.Get<ProxiedConnection>() is { } proxied)
+            if (proxied is not null)
             {
-                peer = proxied.SocketPeer;
                 context.ExtraEnviron = proxied.Environ;
+            }
+            if (_forwarders.ScriptName(context.Request, trusted) is { } scriptName)
+            {
+                context.ScriptName = scriptName;
+                string path = RequestTarget.Split(context.Request.RawTarget).Path;
+                if (!path.StartsWith(scriptName, StringComparison.Ordinal))
+                {
+                    // gunicorn's ConfigurationProblem, which its handle_error answers 500 with the reason it gives every parse error.
+                    rejection = new(500, "Bad Request", $"Request path {PythonText.Repr(path)} does not start with SCRIPT_NAME {PythonText.Repr(scriptName)}");
+                }
             }
             if (_forwardedClient is not null && _forwardedClient.Client(context.Request.Headers[_forwardedClient.HeaderName], peer) is { } client)
             {
@@ -64,7 +87,7 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
                 context.Connection.RemotePort = client.Port;
             }
             string? scheme = forwarded.Scheme(context.Request, peer, _scheme);
-            if (scheme is null)
+            if (scheme is null && rejection is null)
             {
                 rejection = new(400, "Bad Request", "Contradictory scheme headers");
             }
@@ -100,8 +123,14 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         return context.Completion.Task;
     }
 
+    /// <summary>gunicorn's default restriction on the method as sent, unless permit_unconventional_http_method: no lower case nor '#', 3 to 20 characters.</summary>
+    private RequestChecks.Rejection? CheckMethod(string method) =>
+        _permitMethod || RequestChecks.ConventionalMethod(method)
+            ? null
+            : new(400, "Bad Request", $"Invalid Method 'Invalid HTTP method: {PythonText.Repr(method)}'");
+
     /// <summary>What the raw request head said (<see cref="HeadScanner"/>): the target as sent, or a rejection Kestrel's parser would not give.</summary>
-    private static RequestChecks.Rejection? Scanned(WsgiRequest context, HeadScanner scanner)
+    private RequestChecks.Rejection? Scanned(WsgiRequest context, HeadScanner scanner)
     {
         IHttpRequestFeature request = context.Request;
         IHeaderDictionary headers = request.Headers;
@@ -119,6 +148,9 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             case HeadScanner.Verdict.ContentLengthWithChunked:
                 // Kestrel framed it as chunked and dropped the Content-Length; a proxy may have used the length (CL.TE).
                 return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
+            case HeadScanner.Verdict.FieldTooLarge:
+                // A folded field whose lines, as sent, exceed limit_request_field_size (gunicorn counts them before joining).
+                return new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'");
             case HeadScanner.Verdict.BadTarget:
                 // A control byte in the target (RFC 9112 3.2); gunicorn's InvalidRequestLine page.
                 return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonText.Repr(raw!)}'");
@@ -128,7 +160,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
             // Kestrel parsed a percent-encoded copy; the app sees the bytes as sent (PEP 3333).
             request.RawTarget = raw;
         }
-        return null;
+        if (scanner.VersionAsSent is { } version)
+        {
+            // Kestrel was handed HTTP/1.0 or 1.1; gunicorn's environ has the version as sent.
+            context.ProtocolAsSent = version;
+        }
+        return scanner.MethodAsSent is { } method ? CheckMethod(method) : null;
     }
 
     public void DisposeContext(WsgiRequest context, Exception? exception)

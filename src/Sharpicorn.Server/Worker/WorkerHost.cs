@@ -183,7 +183,9 @@ internal static class WorkerHost
     {
         if (settings.Group is string group)
         {
-            if (Posix.ResolveGroup(group) is not uint gid || Posix.SetGid(gid) != 0)
+            if (Posix.ResolveGroup(group) is not uint gid
+                || (settings.Initgroups && settings.User is string member && Posix.InitGroups(Posix.UserName(member) ?? member, gid) != 0)
+                || Posix.SetGid(gid) != 0)
             {
                 log.Error($"Worker failed to boot: cannot switch to group '{group}' (errno {Marshal.GetLastPInvokeError()})");
                 return ExitCodes.WorkerBootError;
@@ -302,7 +304,7 @@ internal static class WorkerHost
         {
             try
             {
-                app = WsgiApp.Load(settings.AppModule!, log.Raw, hooks is { WrapsRequests: true } ? hooks.Wrap : null);
+                app = WsgiApp.Load(settings.AppModule, log.Raw, hooks is { WrapsRequests: true } ? hooks.Wrap : null, settings.Paste, settings.PasteGlobalConf, settings.Spew);
             }
             catch (PythonException e)
             {
@@ -332,6 +334,9 @@ internal static class WorkerHost
             Statsd = log.Statsd,
             ClientCertificates = settings.IsSsl && settings.CertReqs > 0,
             KeepUnderscoreHeaders = settings.HeaderMap == "dangerous",
+            ForwarderHeaders = settings.ForwarderHeaders,
+            Sendfile = settings.UseSendfile,
+            Spew = settings.Spew,
         };
         var pool = new PythonWorkerPool(app, workerSettings);
         pool.Start();

@@ -25,13 +25,17 @@ internal sealed class EnvironBuilder
     private readonly string _scriptNameText;
 
     private readonly bool _keepUnderscores;
+    private readonly HashSet<string> _forwarderHeaders;
+    private readonly bool _forwardAny;
     private readonly WsgiKeys _keys;
     private readonly nint _https;
     private readonly bool _clientCertificates;
 
     /// <summary>Takes ownership of <paramref name="template"/> (GIL held).</summary>
-    public EnvironBuilder(OwnedRef template, WsgiKeys keys, string scriptName, bool keepUnderscores, bool clientCertificates = false)
+    public EnvironBuilder(OwnedRef template, WsgiKeys keys, string scriptName, bool keepUnderscores, bool clientCertificates = false, IReadOnlyCollection<string>? forwarderHeaders = null)
     {
+        _forwarderHeaders = forwarderHeaders is null ? [] : new HashSet<string>(forwarderHeaders, StringComparer.Ordinal);
+        _forwardAny = _forwarderHeaders.Contains("*");
         _clientCertificates = clientCertificates;
         _keepUnderscores = keepUnderscores;
         _keys = keys;
@@ -66,15 +70,23 @@ internal sealed class EnvironBuilder
         SetNew(d, keys.RequestMethod, Cached(r.Method));
         string raw = r.RawTarget;
         (string path, string query) = RequestTarget.Split(raw);
-        if (_scriptNameText.Length > 0 && path.StartsWith(_scriptNameText, StringComparison.Ordinal))
+        string scriptName = req.ScriptName ?? _scriptNameText;
+        if (scriptName.Length > 0 && path.StartsWith(scriptName, StringComparison.Ordinal))
         {
-            path = path[_scriptNameText.Length..];
+            path = path[scriptName.Length..];
         }
-        Set(d, keys.ScriptName, _scriptName);
+        if (req.ScriptName is null)
+        {
+            Set(d, keys.ScriptName, _scriptName);
+        }
+        else
+        {
+            SetNew(d, keys.ScriptName, PyStr.FromLatin1(scriptName));
+        }
         SetPath(d, keys.PathInfo, path);
         SetNew(d, keys.QueryString, PyStr.FromLatin1(query));
         SetNew(d, keys.RawUri, PyStr.FromLatin1(raw));
-        SetNew(d, keys.ServerProtocol, Cached(WsgiRequest.ServerProtocol(r.Protocol)));
+        SetNew(d, keys.ServerProtocol, Cached(req.ProtocolAsSent ?? WsgiRequest.ServerProtocol(r.Protocol)));
 
         IHttpConnectionFeature c = req.Connection;
         if (c.LocalIpAddress is { } local)
@@ -105,7 +117,7 @@ internal sealed class EnvironBuilder
         {
             string name = h.Key;
             // gunicorn's default header_map ("drop"): a name with "_" could pass for one with "-".
-            if (!_keepUnderscores && name.Contains('_', StringComparison.Ordinal))
+            if (!_keepUnderscores && name.Contains('_', StringComparison.Ordinal) && !Forwarded(req, name))
             {
                 continue;
             }
@@ -176,6 +188,10 @@ internal sealed class EnvironBuilder
             PythonException.ThrowPending();
         }
     }
+
+    /// <summary>forwarder_headers: a name with '_' that a trusted forwarder may send (gunicorn matches the upper-cased name).</summary>
+    public bool Forwarded(WsgiRequest req, string name) =>
+        req.TrustedForwarder && (_forwardAny || _forwarderHeaders.Contains(name.ToUpperInvariant()));
 
     /// <summary>The HTTP_* key for a header name, as a new reference.</summary>
     private OwnedRef HeaderKey(string name) =>

@@ -109,6 +109,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
         _python.Attach();
         ThreadIdent = CPython.PyThread_get_thread_ident();
         CreateThreadObjects();
+        if (_pool.Settings.Spew)
+        {
+            // sys.settrace is per thread: each request thread traces as gunicorn's worker thread does.
+            _app.SpewOnThisThread();
+        }
         WsgiRequest? finished = null;
         while (true)
         {
@@ -191,7 +196,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
         {
             SetConst(t, "SERVER_SOFTWARE", software.Handle);
         }
-        _environ = new EnvironBuilder(template.Move(), _app.Keys, s.ScriptName, s.KeepUnderscoreHeaders, s.ClientCertificates);
+        _environ = new EnvironBuilder(template.Move(), _app.Keys, s.ScriptName, s.KeepUnderscoreHeaders, s.ClientCertificates, s.ForwarderHeaders);
     }
 
     private static void SetConst(nint dict, string key, nint value)
@@ -323,7 +328,7 @@ internal sealed class PythonWorker : IPyFunctionTarget
                     WriteChunk(req, item.Handle, flush: false);
                 }
             }
-            else if (!_fileSender.TrySend(req, result))
+            else if (!(_pool.Settings.Sendfile && _fileSender.TrySend(req, result)))
             {
                 using OwnedRef iterator = CPython.PyObject_GetIter(result).OrThrow();
                 while (!req.OutputStopped)

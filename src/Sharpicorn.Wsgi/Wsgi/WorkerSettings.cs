@@ -19,8 +19,20 @@ internal sealed class WorkerSettings
     /// <summary>header_map "dangerous" keeps header names with "_"; "drop" (gunicorn 22's default) and "refuse" do not reach here.</summary>
     public bool KeepUnderscoreHeaders { get; init; }
 
+    /// <summary>forwarder_headers: header names with '_' (upper case, as gunicorn matches them; "*" for any) that reach environ from a trusted forwarder (<see cref="WsgiRequest.TrustedForwarder"/>).</summary>
+    public IReadOnlyCollection<string> ForwarderHeaders { get; init; } = [];
+
     /// <summary>TLS with cert_reqs 1 or 2: a client certificate, when there is one, goes into environ as SSL_CLIENT_*.</summary>
     public bool ClientCertificates { get; init; }
+
+    /// <summary>
+    /// gunicorn's cfg.sendfile as resolved (ServerSettings.UseSendfile): true lets a wrapped regular file go
+    /// from its descriptor; false iterates wsgi.file_wrapper (filelike.read(blksize)), as gunicorn does then.
+    /// </summary>
+    public bool Sendfile { get; init; } = true;
+
+    /// <summary>--spew: every Python thread traces its lines (gunicorn's debug.spew).</summary>
+    public bool Spew { get; init; }
 
     public ErrorLog? ErrorLog { get; init; }
 

@@ -59,7 +59,9 @@ internal sealed class WsgiApp
     /// says it all (gunicorn prints no traceback for those). <paramref name="wrap"/>, when given,
     /// replaces the loaded callable with what it returns (the request hooks, <see cref="WorkerHooks"/>).
     /// </summary>
-    public static WsgiApp Load(string appSpec, Action<string> errorsWrite, Func<nint, nint>? wrap = null)
+    /// <param name="paste">--paste: an absolute PasteDeploy config path (optionally "#section") loaded instead of <paramref name="appSpec"/>, with <paramref name="pasteGlobal"/>'s KEY=VALUE items as its global_conf.</param>
+    /// <param name="spew">--spew: the calling (main) thread traces every line from before the app is imported.</param>
+    public static WsgiApp Load(string? appSpec, Action<string> errorsWrite, Func<nint, nint>? wrap = null, string? paste = null, IReadOnlyList<string>? pasteGlobal = null, bool spew = false)
     {
         PythonRuntime.RunInMain("""
             import sys as _s, types as _t
@@ -74,14 +76,39 @@ internal sealed class WsgiApp
         var functions = new WsgiModuleFunctions(errorsWrite);
         functions.Bind(dict);
 
-        BorrowedRef loadApp = CPython.PyDict_GetItemString(dict, "load_app"u8);
-        using OwnedRef spec = PyStr.FromString(appSpec);
-        nint app = PyCall.One(loadApp.Handle, spec.Handle).OrThrow().IntoRaw();
+        if (spew)
+        {
+            SpewOn(dict);
+        }
+        nint app;
+        if (paste is not null)
+        {
+            BorrowedRef loadPaste = CPython.PyDict_GetItemString(dict, "load_paste"u8);
+            using OwnedRef uri = PyStr.FromString(paste);
+            // NUL cannot occur in a command-line argument, so it separates the items.
+            using OwnedRef globals = PyStr.FromString(string.Join('\0', pasteGlobal ?? []));
+            app = PyCall.Two(loadPaste.Handle, uri.Handle, globals.Handle).OrThrow().IntoRaw();
+        }
+        else
+        {
+            BorrowedRef loadApp = CPython.PyDict_GetItemString(dict, "load_app"u8);
+            using OwnedRef spec = PyStr.FromString(appSpec ?? throw new ArgumentNullException(nameof(appSpec)));
+            app = PyCall.One(loadApp.Handle, spec.Handle).OrThrow().IntoRaw();
+        }
         if (wrap is not null)
         {
             app = wrap(app);
         }
         return new WsgiApp(app, dict, functions);
+    }
+
+    /// <summary>--spew on the calling thread (GIL held): gunicorn's debug.spew(), a line tracer printing to stdout.</summary>
+    public void SpewOnThisThread() => SpewOn(ModuleDict);
+
+    private static void SpewOn(nint dict)
+    {
+        BorrowedRef on = CPython.PyDict_GetItemString(dict, "spew"u8);
+        CPython.PyObject_CallNoArgs(on.Handle).OrThrow().Dispose();
     }
 
     private nint Get(ReadOnlySpan<byte> name)

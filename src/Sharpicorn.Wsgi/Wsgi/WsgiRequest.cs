@@ -95,6 +95,15 @@ internal sealed class WsgiRequest
     /// <summary>wsgi.url_scheme: "http", or "https" when a trusted front end says so.</summary>
     public string UrlScheme { get; set; } = "http";
 
+    /// <summary>The socket's peer is in forwarded_allow_ips: header names with '_' listed in forwarder_headers reach environ (gunicorn's _peer_trusted_for_forwarded).</summary>
+    public bool TrustedForwarder { get; set; }
+
+    /// <summary>SCRIPT_NAME from a request header that reached environ (a trusted forwarder's, or any under header_map dangerous), replacing $SCRIPT_NAME; null for none.</summary>
+    public string? ScriptName { get; set; }
+
+    /// <summary>The HTTP version as sent, when Kestrel was handed another (--permit-unconventional-http-version); null when they are the same.</summary>
+    public string? ProtocolAsSent { get; set; }
+
     /// <summary>Keys the HTTP front adds to environ as they are (gunicorn's PROXY_PROTOCOL, PROXY_ADDR, PROXY_PORT); null for none.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? ExtraEnviron { get; set; }
 
@@ -147,7 +156,7 @@ internal sealed class WsgiRequest
             RawUri = raw,
             Path = q >= 0 ? raw[..q] : raw,
             Query = q >= 0 ? raw[(q + 1)..] : "",
-            Protocol = ServerProtocol(Request.Protocol),
+            Protocol = ProtocolAsSent ?? ServerProtocol(Request.Protocol),
             Status = status,
             BytesSent = bytesSent,
             Started = Started,

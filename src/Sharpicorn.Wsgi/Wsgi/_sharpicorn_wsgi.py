@@ -218,6 +218,53 @@ def load_app(spec):
     return app
 
 
+
+def load_paste(uri, raw_global):
+    # gunicorn's --paste: PasteDeploy's loadapp, with --paste-global's KEY=VALUE items (an
+    # unescaped "=" splits them; "\\=" is a literal one) as global_conf.
+    import re
+    global_conf = {}
+    for item in raw_global.split("\0") if raw_global else []:
+        try:
+            key, value = re.split(r"(?<!\\)=", item, maxsplit=1)
+        except ValueError:
+            raise RuntimeError("environment setting %r invalid" % item)
+        global_conf[key.replace("\\=", "=")] = value.replace("\\=", "=")
+    from paste.deploy import loadapp
+    if ":" not in uri:
+        uri = "config:" + uri
+    return loadapp(uri, name=None, relative_to=_os.getcwd(), global_conf=global_conf)
+
+
+class _Spew:
+    # --spew: gunicorn's debug.Spew output, one "module:line: source" per line executed.
+    def __call__(self, frame, event, arg):
+        if event == "line":
+            import linecache
+            lineno = frame.f_lineno
+            g = frame.f_globals
+            if "__file__" in g and g["__file__"]:
+                path = g["__file__"]
+                if path.endswith((".pyc", ".pyo")):
+                    path = path[:-1]
+                text = linecache.getline(path, lineno)
+                name = g.get("__name__")
+            else:
+                name = "[unknown]"
+                try:
+                    import inspect
+                    source, first = inspect.getsourcelines(frame)
+                    text = source[lineno - first]
+                except (OSError, TypeError, IndexError):
+                    text = "Unknown code named [%s].  VM instruction #%d" % (frame.f_code.co_name, frame.f_lasti)
+            print("%s:%s: %s" % (name, lineno, text.rstrip()))
+        return self
+
+
+def spew():
+    _sys.settrace(_Spew())
+
+
 # The Python half of the WSGI layer, installed as the module "_sharpicorn_wsgi" by WsgiApp.Load.
 # Shipped inside the assembly as an embedded resource; a test compiles it with Python's own
 # compiler. This note sits at the end so line numbers in tracebacks stay what they were.

@@ -92,8 +92,8 @@ public sealed class ArgparseCompatTests
     }
 
     [Theory]
-    [InlineData("--spew", "--spew: the server is not Python, so there are no server lines to trace. Remove it to start sharpicorn.")]
-    [InlineData("--dirty-workers=2", "--dirty-workers: dirty arbiters are not implemented. Remove it to start sharpicorn. Run long tasks")]
+    [InlineData("--protocol=uwsgi", "--protocol: the uwsgi protocol is a binary request format of its own")]
+    [InlineData("--dirty-workers=2", "--dirty-workers: a dirty app subclasses gunicorn.dirty.DirtyApp")]
     [InlineData("--no-control-socket=1", "argument --no-control-socket: ignored explicit argument '1'")]
     public void Parse_RefusedFlag_NamesTheFlagAndTheReason(string arg, string message)
     {
@@ -135,14 +135,39 @@ public sealed class ArgparseCompatTests
     }
 
     [Theory]
-    [InlineData("--reload-engine=poll", "--reload-engine poll has no effect: sharpicorn always uses its own file watcher")]
-    [InlineData("--no-sendfile", "--no-sendfile has no effect: wsgi.file_wrapper files are always sent straight from their file descriptor")]
     [InlineData("--asgi-loop=uvloop", "--asgi-loop uvloop has no effect: it applies to gunicorn's ASGI worker")]
     public void Parse_WarnedFlag_StartsWithAWarning(string arg, string warning)
     {
         ServerSettings s = Parse(arg, "app");
         Assert.StartsWith(warning, Assert.Single(s.Warnings), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_RestOfTheTable_StoredWithoutWarning()
+    {
+        ServerSettings s = Parse(
+            "--no-sendfile", "--reload-engine", "poll", "--spew", "--initgroups", "--paste", "x.ini#admin", "--paste-global", "A=1",
+            "--forwarder-headers", "SCRIPT_NAME, REMOTE_USER", "--permit-obsolete-folding", "--strip-header-spaces",
+            "--permit-unconventional-http-method", "--permit-unconventional-http-version", "--casefold-http-method");
+        Assert.False(s.Sendfile);
+        Assert.False(s.UseSendfile);
+        Assert.Equal("poll", s.ReloadEngine);
+        Assert.True(s.Spew && s.Initgroups && s.PermitObsoleteFolding && s.StripHeaderSpaces);
+        Assert.True(s.PermitUnconventionalHttpMethod && s.PermitUnconventionalHttpVersion && s.CasefoldHttpMethod);
+        Assert.Equal("x.ini#admin", s.Paste);
+        Assert.Equal(["A=1"], s.PasteGlobalConf);
+        Assert.Equal(["SCRIPT_NAME", "REMOTE_USER"], s.ForwarderHeaders);
+        Assert.Empty(s.Warnings);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("y", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("0", false)]
+    [InlineData("on", false)]
+    public void SendfileFromEnvironment_GunicornsReading(string? value, bool on) =>
+        Assert.Equal(on, ServerSettings.SendfileFromEnvironment(value));
 
     [Fact]
     public void Parse_WorkerTmpDir_StoredWithoutWarning()
@@ -164,7 +189,7 @@ public sealed class ArgparseCompatTests
         string help = CommandLine.Help();
         int refused = help.IndexOf("gunicorn flags sharpicorn refuses", StringComparison.Ordinal);
         Assert.True(refused > 0);
-        Assert.Contains("--spew", help[refused..], StringComparison.Ordinal);
+        Assert.Contains("--dirty-app", help[refused..], StringComparison.Ordinal);
         Assert.Contains("--certfile", help[..refused], StringComparison.Ordinal);
         Assert.Contains("--reuse-port", help[..refused], StringComparison.Ordinal);
         Assert.Contains("--reload-engine", help[..refused], StringComparison.Ordinal);

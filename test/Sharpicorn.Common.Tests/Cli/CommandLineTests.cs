@@ -58,7 +58,7 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData("--paste", "--paste/--paster: PasteDeploy apps are not supported")]
+    [InlineData("--protocol", "--protocol: the uwsgi protocol is a binary request format")]
     [InlineData("--log-syslog-to", "--log-syslog-to: syslog logging is not implemented")]
     public void Parse_UnsupportedGunicornFlag_RefusedWithReason(string flag, string message)
     {

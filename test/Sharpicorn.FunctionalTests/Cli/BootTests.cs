@@ -182,10 +182,10 @@ public sealed class BootTests
     [Fact]
     public void ConfigFile_RefusedSettingNotDefault_Exit2WithReason()
     {
-        string conf = Config("spew = True\n");
+        string conf = Config("dirty_workers = 2\n");
         (int code, string log) = Run("--python", Repo.DebianPython, "-c", conf, "wsgi_basic:app");
         Assert.Equal(2, code);
-        Assert.Contains($"sharpicorn: error: {conf}: setting 'spew' is not supported by sharpicorn. The server is not Python", log, StringComparison.Ordinal);
+        Assert.Contains($"sharpicorn: error: {conf}: setting 'dirty_workers' is not supported by sharpicorn. A dirty app subclasses gunicorn.dirty.DirtyApp", log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -199,8 +199,8 @@ public sealed class BootTests
     [Fact]
     public void WarnedSetting_WarningAtStartup()
     {
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--reload-engine", "poll", "wsgi_basic:app"]);
-        s.WaitForLog("[WARNING] --reload-engine poll has no effect: sharpicorn always uses its own file watcher");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--root-path", "/x", "wsgi_basic:app"]);
+        s.WaitForLog("[WARNING] --root-path /x has no effect: it applies to gunicorn's ASGI worker");
         Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
     }
 

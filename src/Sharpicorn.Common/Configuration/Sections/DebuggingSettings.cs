@@ -18,25 +18,31 @@ internal static class DebuggingSettings
             Name = "reload_engine", Section = Section.Debugging, Flags = ["--reload-engine"], Meta = "STRING",
             Help = "The file watcher behind reload: auto, poll or inotify.",
             Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "poll", "inotify"],
-            Status = SettingStatus.AcceptedWithWarning,
-            Reason = "has no effect: sharpicorn always uses its own file watcher (inotify, through .NET's FileSystemWatcher)",
+            Set = (s, v) => s.ReloadEngine = v ?? "auto", Get = s => s.ReloadEngine,
+            Notes = "`inotify` and `auto` (gunicorn's choice where inotify exists, as on Linux) watch with inotify; `poll` compares every watched file's mtime once a second, as gunicorn's poll reloader does, for file systems where inotify sees nothing (NFS, some container mounts).",
         },
         new ListSetting
         {
             Name = "reload_extra_files", Section = Section.Debugging, Flags = ["--reload-extra-file"], Meta = "FILES",
             Help = "More files (or glob patterns) whose change triggers a reload.",
             Default = [], DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused,
-            Reason = "the reloader watches only *.py files under the app directory and --pythonpath; extra files are not implemented",
+            // gunicorn's validate_list_of_files_or_patterns: a plain path must exist, a pattern may match nothing yet.
+            ValidateItem = v => v.AsSpan().IndexOfAny("*?[") >= 0 || Path.Exists(v) ? v : throw new SettingException($"File {v} does not exists."),
+            Set = (s, v) =>
+            {
+                s.ReloadExtraFiles.Clear();
+                s.ReloadExtraFiles.AddRange(v);
+            },
+            Get = s => s.ReloadExtraFiles,
+            Notes = "As gunicorn 26.1: entries with `*`, `?` or `[` are glob patterns (`**` recurses, `*` skips dotfiles), expanded again on every check so files created later are watched; relative ones are taken from the directory sharpicorn was started in, not `--chdir`. Only with `--reload`.",
         },
         new BoolSetting
         {
             Name = "spew", Section = Section.Debugging, Flags = ["--spew"],
             Help = "Trace every line the server executes.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused,
-            Reason = "the server is not Python, so there are no server lines to trace",
-            Instead = "Trace the app with sys.settrace in the app itself",
+            Set = (s, v) => s.Spew = v ?? false, Get = s => s.Spew,
+            Notes = "The server itself is not Python, so the lines traced are the app's and its libraries', on every Python thread of every worker (sys.settrace and threading.settrace, from before the app is imported), printed to stdout in gunicorn's debug.Spew format (`module:line: source`, or `file:line` without a source).",
         },
         new BoolSetting
         {

@@ -3,7 +3,7 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Dirty Arbiters" and "Dirty Arbiter Hooks" sections (gunicorn 25's pool for long-running tasks).</summary>
 internal static class DirtyArbiterSettings
 {
-    private const string Dirty = "dirty arbiters are not implemented";
+    private const string Dirty = "a dirty app subclasses gunicorn.dirty.DirtyApp and its workers are called through gunicorn.dirty's client and binary protocol: gunicorn's own Python package, which sharpicorn does not ship, so there is nothing for such an app to import or be driven by";
     private const string DirtyInstead = "Run long tasks in a task queue (Celery, RQ) or a thread the app starts";
 
     public static readonly Setting[] All =

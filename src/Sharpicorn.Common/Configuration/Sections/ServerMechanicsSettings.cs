@@ -5,9 +5,7 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Server Mechanics" section, in gunicorn's order.</summary>
 internal static class ServerMechanicsSettings
 {
-    private const string Uwsgi = "the uwsgi protocol is not implemented; sharpicorn speaks HTTP/1.1 only";
-    private const string Paste = "PasteDeploy apps are not supported";
-    private const string PasteInstead = "Name the WSGI app as MODULE:VARIABLE (for Pyramid, a module that calls get_app or paste.deploy.loadapp)";
+    private const string Uwsgi = "the uwsgi protocol is a binary request format of its own, and every request sharpicorn serves is parsed by Kestrel, which reads HTTP only; a second request parser beside it is ruled out (ARCHITECTURE.md)";
 
     public static readonly Setting[] All =
     [
@@ -24,8 +22,8 @@ internal static class ServerMechanicsSettings
             Name = "sendfile", Section = Section.ServerMechanics, Flags = ["--no-sendfile"], SwitchValue = false,
             Help = "Set to False (--no-sendfile) to stop using sendfile() for wsgi.file_wrapper.",
             Default = null, DefaultOrigin = "gunicorn's default (None: sendfile on unless $SENDFILE says otherwise)",
-            Status = SettingStatus.AcceptedWithWarning,
-            Reason = "has no effect: wsgi.file_wrapper files are always sent straight from their file descriptor",
+            Set = (s, v) => s.Sendfile = v, Get = s => s.Sendfile,
+            Notes = "gunicorn's rule (config.sendfile): any explicit value turns it off, else $SENDFILE decides (`y`, `1`, `yes`, `true` on; anything else off), and unset is on. On, a wrapped regular file is sent from its descriptor without calling its read(); off, the wrapper is iterated through filelike.read(blksize), as gunicorn's workers do then.",
         },
         new BoolSetting
         {
@@ -109,15 +107,16 @@ internal static class ServerMechanicsSettings
             Name = "initgroups", Section = Section.ServerMechanics, Flags = ["--initgroups"],
             Help = "Give workers the supplementary groups of --user.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused,
-            Reason = "supplementary groups are not implemented; workers switch to --user and --group only",
+            Set = (s, v) => s.Initgroups = v ?? false, Get = s => s.Initgroups,
+            Notes = "initgroups(3) with --user's name and --group's gid, before setgid and setuid. gunicorn then skips setgid; sharpicorn still sets the group, so the worker's gid is --group either way. It needs both --user and --group: gunicorn's group defaults to the master's, which for a root master is 0, and then it does nothing either.",
         },
         new StringSetting
         {
             Name = "tmp_upload_dir", Section = Section.ServerMechanics, Meta = "DIR",
             Help = "gunicorn's directory for temporary request data.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Notes = "Accepted and unused: nothing in gunicorn 26 reads it either.",
+            Set = (s, v) => s.TmpUploadDir = v, Get = s => s.TmpUploadDir,
+            Notes = "Kept and shown by --print-config, and unused: nothing in gunicorn 26 reads it either (request bodies are streamed to the app, never spooled to disk).",
         },
         new DictSetting
         {
@@ -158,9 +157,10 @@ internal static class ServerMechanicsSettings
         new StringSetting
         {
             Name = "paste", Section = Section.ServerMechanics, Flags = ["--paste", "--paster"], Meta = "STRING",
-            Help = "Load a PasteDeploy config file.",
+            Help = "Load a PasteDeploy config file (PATH, or PATH#section) instead of APP_MODULE.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Paste, Instead = PasteInstead,
+            Set = (s, v) => s.Paste = v, Get = s => s.Paste,
+            Notes = "As gunicorn: the path is made absolute from the start directory, a missing file stops startup (`Error: '/abs/app.ini' not found`), and each worker calls `paste.deploy.loadapp('config:PATH', relative_to=cwd, global_conf=--paste-global)` with the target Python, which must have PasteDeploy (Debian's python3-pastedeploy). The process title names the file. A `[loggers]` section is not applied as --log-config.",
         },
         new StringSetting
         {
@@ -201,51 +201,66 @@ internal static class ServerMechanicsSettings
             Name = "raw_paste_global_conf", Section = Section.ServerMechanics, Flags = ["--paste-global"], Meta = "CONF",
             Help = "Set a PasteDeploy global config variable (key=value). Repeatable.",
             Default = [], DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Paste, Instead = PasteInstead,
+            Set = (s, v) =>
+            {
+                s.PasteGlobalConf.Clear();
+                s.PasteGlobalConf.AddRange(v);
+            },
+            Get = s => s.PasteGlobalConf,
+            Notes = "Split at the first `=` not escaped as `\\=`, as gunicorn's paste_global_conf; an item without one fails every worker's boot with gunicorn's RuntimeError.",
         },
         new BoolSetting
         {
             Name = "permit_obsolete_folding", Section = Section.ServerMechanics, Flags = ["--permit-obsolete-folding"],
             Help = "Accept headers continued on the next line (obsolete line folding).",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "obsolete header folding is always rejected (400), as by gunicorn's default",
+            Set = (s, v) => s.PermitObsoleteFolding = v ?? false, Get = s => s.PermitObsoleteFolding,
+            Notes = "A continuation line is joined to its header with one space, both parts stripped of spaces and tabs, as gunicorn joins them; the front hands Kestrel the joined head (Kestrel itself refuses folding). limit_request_field_size counts the lines as sent.",
         },
         new BoolSetting
         {
             Name = "strip_header_spaces", Section = Section.ServerMechanics, Flags = ["--strip-header-spaces"],
             Help = "Accept spaces between a header name and its colon, and strip them.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "a space before a header's colon is always rejected (400), as by gunicorn's default; stripping it invites request smuggling",
+            Set = (s, v) => s.StripHeaderSpaces = v ?? false, Get = s => s.StripHeaderSpaces,
+            Notes = "Spaces and tabs before the colon are removed from the head Kestrel is handed (Kestrel itself refuses them); a `Content-Length : +5` is still judged on its raw value. As gunicorn warns, this invites request smuggling behind a proxy that reads such a header differently.",
         },
         new BoolSetting
         {
             Name = "permit_unconventional_http_method", Section = Section.ServerMechanics, Flags = ["--permit-unconventional-http-method"],
             Help = "Accept request methods outside the usual conventions (lower case, digits, very long).",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "Kestrel's request parser has no switch for unconventional methods",
+            Set = (s, v) => s.PermitUnconventionalHttpMethod = v ?? false, Get = s => s.PermitUnconventionalHttpMethod,
+            Notes = "Without it, a method with a lower-case letter or `#`, or shorter than 3 or longer than 20 characters, is answered gunicorn's 400 (`Invalid HTTP method`); any RFC 9110 token is served with it. Kestrel parses any token method.",
         },
         new BoolSetting
         {
             Name = "permit_unconventional_http_version", Section = Section.ServerMechanics, Flags = ["--permit-unconventional-http-version"],
             Help = "Accept HTTP versions other than 1.0 and 1.1.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "Kestrel accepts HTTP/1.0 and HTTP/1.1 only",
+            Set = (s, v) => s.PermitUnconventionalHttpVersion = v ?? false, Get = s => s.PermitUnconventionalHttpVersion,
+            Notes = "Any single-digit HTTP/x.y is served: Kestrel is handed the line as HTTP/1.0 (below 1.0) or HTTP/1.1 (above), and the app sees the version as sent in SERVER_PROTOCOL, as gunicorn's environ has it. The response's status line says HTTP/1.1 where gunicorn's echoes the request's version. Without it, versions other than 1.0 and 1.1 get Kestrel's 505 (gunicorn: 400).",
         },
         new BoolSetting
         {
             Name = "casefold_http_method", Section = Section.ServerMechanics, Flags = ["--casefold-http-method"],
             Help = "Upper-case request methods before the app sees them.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "request methods reach the app as sent; case folding is not implemented",
+            Set = (s, v) => s.CasefoldHttpMethod = v ?? false, Get = s => s.CasefoldHttpMethod,
+            Notes = "The method is upper-cased in the head Kestrel is handed, after gunicorn's checks on the method as sent, so without --permit-unconventional-http-method a lower-case method is still refused, as in gunicorn.",
         },
         new StringSetting
         {
             Name = "forwarder_headers", Section = Section.ServerMechanics, Flags = ["--forwarder-headers"],
             Help = "Headers with '_' in the name (SCRIPT_NAME, PATH_INFO) a trusted front end may set in environ.",
             Default = "SCRIPT_NAME,PATH_INFO", DefaultOrigin = "gunicorn's default", CommaList = true,
-            Status = SettingStatus.Refused,
-            Reason = "every request header with '_' in its name is dropped (header_map), even from a trusted front end; forwarder headers are not implemented",
-            Instead = "Set SCRIPT_NAME in the environment (-e SCRIPT_NAME=/prefix) to mount the app under a prefix",
+            Set = (s, v) =>
+            {
+                s.ForwarderHeaders.Clear();
+                s.ForwarderHeaders.AddRange(v is null ? [] : v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            },
+            Get = s => string.Join(',', s.ForwarderHeaders),
+            Notes = "As gunicorn: from a peer in forwarded_allow_ips, a header with '_' in its name that is listed (or any, with `*`) passes header_map and reaches environ as HTTP_NAME; a `SCRIPT_NAME` header also becomes SCRIPT_NAME and is cut from PATH_INFO (a path outside it is answered gunicorn's 500). From any other peer they are header_map's to drop or refuse.",
         },
         new StringSetting
         {
