@@ -176,6 +176,7 @@ internal static class Program
             () => ReloadSettings(args))
         {
             Backlog = () => ListenBacklog.Sum(listeners),
+            Listeners = listeners,
         };
         using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);

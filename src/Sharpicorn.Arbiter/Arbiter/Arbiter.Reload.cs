@@ -54,6 +54,7 @@ internal sealed partial class Arbiter
         {
             if (w.TerminatedAt is null)
             {
+                w.RestartReason ??= "reload";
                 w.Retiring = true;
             }
         }
