@@ -22,6 +22,11 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "ctl")
+        {
+            // gunicorn's separate gunicornc, here a subcommand of the one executable.
+            return Control.CtlCommand.Run(args[1..]);
+        }
         Platform.Posix.ReexecIfSignalsIgnored(args);
         Platform.OpenFileLimit.RaiseSoftToHard();
         ProcessInfo.CaptureStartDirectory();
