@@ -26,12 +26,16 @@ internal sealed class ControlServer : IDisposable
     private readonly ErrorLog _log;
     private readonly CancellationTokenSource _stop = new();
 
+    /// <summary>The socket file's mtime once bound: a new master (USR2) binding the same path makes a new file, which this one's stop leaves alone.</summary>
+    private readonly DateTime _boundAt;
+
     private ControlServer(Socket socket, string path, Arbiter arbiter, ErrorLog log)
     {
         _socket = socket;
         _path = path;
         _arbiter = arbiter;
         _log = log;
+        _boundAt = File.GetLastWriteTimeUtc(path);
     }
 
     /// <summary>Binds the socket and starts accepting; null (the error logged, as gunicorn logs it) when it cannot.</summary>
@@ -203,14 +207,17 @@ internal sealed class ControlServer : IDisposable
         return buffer.ToArray();
     }
 
-    /// <summary>gunicorn's stop: close the socket and remove its file.</summary>
+    /// <summary>gunicorn's stop: close the socket and remove its file (unless another master has bound the path since).</summary>
     public void Dispose()
     {
         _stop.Cancel();
         _socket.Dispose();
         try
         {
-            File.Delete(_path);
+            if (File.GetLastWriteTimeUtc(_path) == _boundAt)
+            {
+                File.Delete(_path);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
