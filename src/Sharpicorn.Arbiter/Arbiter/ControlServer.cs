@@ -54,12 +54,7 @@ internal sealed class ControlServer : IDisposable
             {
                 Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
-            if (File.Exists(path))
-            {
-                File.Delete(path);
-            }
-            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket = BindReplacing(path);
             socket.Listen(16);
             File.SetUnixFileMode(path, (UnixFileMode)(mode & 0xfff));
         }
@@ -73,6 +68,37 @@ internal sealed class ControlServer : IDisposable
         var server = new ControlServer(socket, path, arbiter, log);
         _ = server.AcceptAsync();
         return server;
+    }
+
+    /// <summary>
+    /// gunicorn's unlink-then-bind. Masters started together on the default path (a test suite, a
+    /// host running several apps without --control-socket) race between the two; the last one wins
+    /// the path, as with gunicorn, but none fails for it.
+    /// </summary>
+    private static Socket BindReplacing(string path)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Bind(new UnixDomainSocketEndPoint(path));
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 5)
+            {
+                socket.Dispose();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
     }
 
     private async Task AcceptAsync()
