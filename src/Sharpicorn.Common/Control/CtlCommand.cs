@@ -267,7 +267,8 @@ internal static class CtlCommand
                 string body;
                 try
                 {
-                    body = ControlFormat.WorkerStats(client.SendCommand("stats"), Math.Max(20, Console.WindowWidth));
+                    // A terminal that reports no size (0 columns) gets lines uncut.
+                    body = ControlFormat.WorkerStats(client.SendCommand("stats"), Console.WindowWidth is > 0 and int columns ? columns : int.MaxValue);
                 }
                 catch (ControlClientException e)
                 {
