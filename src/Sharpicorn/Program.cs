@@ -24,6 +24,11 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "ctl")
+        {
+            // gunicorn's separate gunicornc, here a subcommand of the one executable.
+            return Control.CtlCommand.Run(args[1..]);
+        }
         Platform.Posix.ReexecIfSignalsIgnored(args);
         Platform.OpenFileLimit.RaiseSoftToHard();
         ProcessInfo.CaptureStartDirectory();
@@ -205,6 +210,7 @@ internal static class Program
         {
             Backlog = () => ListenBacklog.Sum(listeners),
             Hooks = hooks,
+            Listeners = listeners,
         };
         using IDisposable signals = arbiter.RegisterSignals();
         WritePidFile(settings, log);

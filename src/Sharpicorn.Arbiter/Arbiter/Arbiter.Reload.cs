@@ -106,6 +106,7 @@ internal sealed partial class Arbiter
         {
             if (w.TerminatedAt is null)
             {
+                w.RestartReason ??= "reload";
                 w.Retiring = true;
             }
         }

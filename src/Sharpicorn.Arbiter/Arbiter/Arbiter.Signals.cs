@@ -90,6 +90,7 @@ internal sealed partial class Arbiter
     private void Reload()
     {
         log.Info("Hang up: Master");
+        _reloads++;
         try
         {
             ServerSettings reloaded = reloadSettings();

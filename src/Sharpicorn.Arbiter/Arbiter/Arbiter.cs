@@ -96,10 +96,15 @@ internal sealed partial class Arbiter(
         using IDisposable? watcher = _settings.Reload ? WatchSources() : null;
         using var timer = new PeriodicTimer(TickInterval, time);
         _ = TickAsync(timer);
+        _startedAt = Now;
+        processes.StatsSink = (age, stats) => _events.Writer.TryWrite(new ArbiterEvent(ArbiterEventKind.Stats, Age: age, Stats: stats));
         if (Start())
         {
             return _exitCode;
         }
+        // After the first workers, as gunicorn starts its control server.
+        using ControlServer? control = _settings.ControlSocketDisable || OperatingSystem.IsWindows() ? null : ControlServer.Start(this, _settings.ControlSocket, _settings.ControlSocketMode, log);
+        using MetricsServer? metrics = _settings.MetricsBind is string bind ? MetricsServer.Start(this, bind, log) : null;
         while (true)
         {
             ArbiterEvent e = await _events.Reader.ReadAsync().ConfigureAwait(false);
@@ -139,6 +144,15 @@ internal sealed partial class Arbiter(
                 break;
             case ArbiterEventKind.FileChanged:
                 OnFileChanged(e.File!);
+                break;
+            case ArbiterEventKind.Stats:
+                if (_workers.TryGetValue(e.Age, out WorkerProcess? reporting))
+                {
+                    reporting.Stats = e.Stats;
+                }
+                break;
+            case ArbiterEventKind.Invoke:
+                e.Run!();
                 break;
         }
         if (!_stopping)
@@ -216,6 +230,7 @@ internal sealed partial class Arbiter(
             if (_settings.BootTimeout > 0 && now - w.SpawnedAt > _settings.BootTimeout * 1000L)
             {
                 log.Critical($"WORKER BOOT TIMEOUT (pid:{w.Pid})");
+                w.RestartReason ??= "timeout";
                 w.AbortedAt = now;
                 Hooks?.Aborted(w.Pid);
                 Signal(w, Posix.SIGABRT);
@@ -225,6 +240,7 @@ internal sealed partial class Arbiter(
         if (_settings.Timeout > 0 && w.TerminatedAt is null && now - w.LastProgress > _settings.Timeout * 1000L)
         {
             log.Critical($"WORKER TIMEOUT (pid:{w.Pid})");
+            w.RestartReason ??= "timeout";
             w.AbortedAt = now;
             Hooks?.Aborted(w.Pid);
             Signal(w, Posix.SIGABRT);
@@ -248,6 +264,7 @@ internal sealed partial class Arbiter(
         if (w.LifetimeLimit > 0 && age > w.LifetimeLimit)
         {
             log.Info($"Worker (pid:{w.Pid}) reached max_worker_lifetime ({w.LifetimeLimit / 1000} s); replacing it");
+            w.RestartReason ??= "lifetime";
             w.Retiring = true;
             Terminate(w);
             return;
@@ -260,11 +277,13 @@ internal sealed partial class Arbiter(
         if (w.LifetimeLimit > 0 && age > w.LifetimeLimit - lead)
         {
             log.Info($"Worker (pid:{w.Pid}) reaches max_worker_lifetime ({w.LifetimeLimit / 1000} s) in {Math.Max(0, w.LifetimeLimit - age)} ms; starting its replacement");
+            w.RestartReason ??= "lifetime";
             w.Retiring = true;
         }
         else if (w.MemoryLimitKiB > 0 && processes.ReadRssKiB(w.Pid) is long rss && rss > w.MemoryLimitKiB)
         {
             log.Info($"Worker (pid:{w.Pid}) uses {rss / 1024} MiB, over max_worker_memory ({w.MemoryLimitKiB / 1024} MiB); replacing it");
+            w.RestartReason ??= "memory";
             w.Retiring = true;
         }
     }
@@ -275,6 +294,7 @@ internal sealed partial class Arbiter(
         {
             case WorkerMessage.Heartbeat:
                 w.LastProgress = payload;
+                w.LastHeartbeat = Now;
                 break;
             case WorkerMessage.Booted:
                 log.Debug($"Worker (pid:{w.Pid}) booted");
@@ -289,6 +309,7 @@ internal sealed partial class Arbiter(
                 }
                 break;
             case WorkerMessage.Retire:
+                w.RestartReason ??= "max-requests";
                 w.Retiring = true;
                 break;
         }
@@ -304,6 +325,7 @@ internal sealed partial class Arbiter(
         ChildExit exit = w.Child.Reap();
         w.Child.Dispose();
         LogExit(w.Pid, exit);
+        Retired(w, exit);
         // Every reaped worker, a failed boot and a stopping master included, so a hook that
         // cleans up after workers (prometheus' mark_process_dead) sees each one.
         Hooks?.ChildExit(w.Pid);
@@ -423,6 +445,7 @@ internal sealed partial class Arbiter(
         Hooks?.PreFork(age);
         try
         {
+            _spawned++;
             child = processes.Spawn(
                 age,
                 _numWorkers,
@@ -466,7 +489,13 @@ internal sealed partial class Arbiter(
 
     private void Signal(WorkerProcess w, int signal)
     {
-        if (processes.Kill(w.Pid, signal) is int errno and not 0 && log.IsEnabled(Logging.LogLevel.Debug))
+        int errno = processes.Kill(w.Pid, signal);
+        if (errno == 0 && signal is Posix.SIGTERM or Posix.SIGKILL)
+        {
+            // gunicorn's workers_killed: kills that are terminations.
+            _killed++;
+        }
+        else if (errno != 0 && log.IsEnabled(Logging.LogLevel.Debug))
         {
             log.Debug($"kill({w.Pid}, {Posix.Name(signal)}) failed: errno {errno}");
         }

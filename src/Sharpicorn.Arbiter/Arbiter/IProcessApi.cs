@@ -28,6 +28,15 @@ internal interface IProcessApi
     /// <summary>Handlers for the master's signals; each only hands the number on.</summary>
     IDisposable RegisterSignals(IReadOnlyList<int> signals, Action<int> onSignal);
 
+    /// <summary>Where the pipe readers hand a worker's stats frames (its age, the stats); the arbiter sets it before the first spawn.</summary>
+    Action<int, WorkerStats>? StatsSink
+    {
+        get => null;
+        set
+        {
+        }
+    }
+
     /// <summary>The process's resident set (KiB), or null if it cannot be read (max_worker_memory).</summary>
     long? ReadRssKiB(int pid);
 }

@@ -47,10 +47,14 @@ internal sealed class PosixProcessApi(string[] args, List<Listener> listeners) :
             pipe.Dispose();
             throw e as SpawnException ?? new SpawnException(e.Message, e);
         }
-        _ = ReadPipeAsync(pipe, onMessage);
+        Task reading = ReadPipeAsync(pipe, age, onMessage);
         new Thread(() =>
         {
             PosixSpawn.WaitExited(pid);
+            // The worker's last stats frame (sent as it exits) must reach the loop before its exit
+            // does, or its final counts would be lost. The pipe ends once the worker is gone, unless
+            // a child it started still holds the write end: then the frame is in already, or never comes.
+            reading.Wait(PipeDrain);
             onExit();
         }, maxStackSize: 256 * 1024)
         { IsBackground = true, Name = "worker-exit-" + pid.ToString(CultureInfo.InvariantCulture) }.Start();
@@ -108,7 +112,15 @@ internal sealed class PosixProcessApi(string[] args, List<Listener> listeners) :
         return null;
     }
 
-    private static async Task ReadPipeAsync(AnonymousPipeServerStream pipe, Action<WorkerMessage, long> onMessage)
+    /// <summary>How long an exited worker's pipe gets to deliver what is left in it (a guard, not a measurement).</summary>
+    private static readonly TimeSpan PipeDrain = TimeSpan.FromSeconds(1);
+
+    /// <summary>Larger stats frames are a broken worker: the pipe is dropped rather than a huge buffer allocated.</summary>
+    private const long MaxStatsBytes = 1 << 20;
+
+    public Action<int, WorkerStats>? StatsSink { get; set; }
+
+    private async Task ReadPipeAsync(AnonymousPipeServerStream pipe, int age, Action<WorkerMessage, long> onMessage)
     {
         var frame = new byte[9];
         try
@@ -116,7 +128,29 @@ internal sealed class PosixProcessApi(string[] args, List<Listener> listeners) :
             while (true)
             {
                 await pipe.ReadExactlyAsync(frame).ConfigureAwait(false);
-                onMessage((WorkerMessage)frame[0], BitConverter.ToInt64(frame, 1));
+                var message = (WorkerMessage)frame[0];
+                long payload = BitConverter.ToInt64(frame, 1);
+                if (message != WorkerMessage.Stats)
+                {
+                    onMessage(message, payload);
+                    continue;
+                }
+                if (payload is < 0 or > MaxStatsBytes)
+                {
+                    return;
+                }
+                byte[] body = new byte[payload];
+                await pipe.ReadExactlyAsync(body).ConfigureAwait(false);
+                WorkerStats stats;
+                try
+                {
+                    stats = WorkerStats.Decode(body);
+                }
+                catch (FormatException)
+                {
+                    continue;
+                }
+                StatsSink?.Invoke(age, stats);
             }
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException)

@@ -35,4 +35,13 @@ internal sealed class WorkerProcess(IWorkerChild child, int age, long spawnedAt)
 
     /// <summary>max_worker_memory for this worker, jitter included (KiB; 0 is no limit).</summary>
     public long MemoryLimitKiB { get; set; }
+
+    /// <summary>When the last heartbeat arrived (monotonic ms): the control socket's last_heartbeat.</summary>
+    public long LastHeartbeat { get; set; } = spawnedAt;
+
+    /// <summary>The worker's latest stats frame; its counts join the retired totals when it exits.</summary>
+    public Protocol.WorkerStats? Stats { get; set; }
+
+    /// <summary>Why it is being replaced (timeout, max-requests, memory, lifetime, reload), for the restart counter.</summary>
+    public string? RestartReason { get; set; }
 }

@@ -245,6 +245,18 @@ internal sealed class ServerSettings
     /// <summary>enable_backlog_metric: False.</summary>
     public bool EnableBacklogMetric { get; set; }
 
+    /// <summary>control_socket: gunicorn's default, $XDG_RUNTIME_DIR/gunicorn.ctl else ~/.gunicorn/gunicorn.ctl.</summary>
+    public string ControlSocket { get; set; } = Configuration.Sections.ControlSettings.DefaultPath();
+
+    /// <summary>control_socket_mode: gunicorn's default, 0o600.</summary>
+    public int ControlSocketMode { get; set; } = 384;
+
+    /// <summary>control_socket_disable: False.</summary>
+    public bool ControlSocketDisable { get; set; }
+
+    /// <summary>sharpicorn's own metrics_bind: None, no Prometheus endpoint.</summary>
+    public string? MetricsBind { get; set; }
+
     /// <summary>errorlog: "-", stderr.</summary>
     public string ErrorLog { get; set; } = "-";
 

@@ -3,6 +3,7 @@ namespace Sharpicorn.Protocol;
 /// <summary>
 /// What a worker tells the arbiter over its pipe. Each frame is 9 bytes: this byte and an
 /// int64 payload (little-endian). 9 bytes is below PIPE_BUF, so frames never interleave.
+/// <see cref="Stats"/> alone is followed by its payload's bytes.
 /// </summary>
 internal enum WorkerMessage : byte
 {
@@ -14,4 +15,7 @@ internal enum WorkerMessage : byte
 
     /// <summary>Replace me, then stop me gracefully (max_requests, or a thread that cannot be interrupted). Payload unused.</summary>
     Retire = (byte)'R',
+
+    /// <summary>Payload: the byte count of a <see cref="WorkerStats"/> encoding that follows the frame on the pipe.</summary>
+    Stats = (byte)'S',
 }

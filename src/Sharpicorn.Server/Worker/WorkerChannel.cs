@@ -42,6 +42,27 @@ internal sealed class WorkerChannel : IDisposable
         }
     }
 
+    /// <summary>A stats frame and its bytes, written together under the lock. False when the arbiter is gone.</summary>
+    public bool SendStats(byte[] encoded)
+    {
+        lock (_lock)
+        {
+            _frame[0] = (byte)WorkerMessage.Stats;
+            BitConverter.TryWriteBytes(_frame.AsSpan(1), (long)encoded.Length);
+            try
+            {
+                _pipe.Write(_frame);
+                _pipe.Write(encoded);
+                _pipe.Flush();
+                return true;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+
     public void Dispose()
     {
         _pipe.Dispose();

@@ -86,6 +86,7 @@ internal static class WorkerHost
             return ExitCodes.WorkerBootError;
         }
 
+        WorkerStatsReporter? stats = null;
         var signals = Channel.CreateUnbounded<int>();
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
@@ -113,6 +114,8 @@ internal static class WorkerHost
         gilProbe?.Start();
         monitor = new WorkerMonitor(pool, channel, settings, log, masterPid, () => signals.Writer.TryWrite(Posix.SIGQUIT), maxRequests, bootMs, gilProbe, () => signals.Writer.TryWrite(AllThreadsStuck));
         monitor.Start();
+        stats = new WorkerStatsReporter(pool, channel);
+        stats.Start();
 
         while (true)
         {
@@ -159,6 +162,7 @@ internal static class WorkerHost
         // gunicorn's spawn_worker "finally": the line, then worker_exit, whatever ended the worker.
         int Exit(int code)
         {
+            stats?.SendFinal();
             log.Info($"Worker exiting (pid: {pid})");
             hooks?.Run("worker_exit");
             return code;

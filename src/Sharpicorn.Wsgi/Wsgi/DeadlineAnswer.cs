@@ -63,6 +63,7 @@ internal static class DeadlineAnswer
                 // The Python thread reports access-log failures; one lost line here must not keep the 504 back.
             }
         }
+        Protocol.RequestCounters.Process.Record(req.Method, Status, System.Diagnostics.Stopwatch.GetElapsedTime(req.StartTimestamp), 0, sent);
         req.Completion.TrySetResult();
     }
 }

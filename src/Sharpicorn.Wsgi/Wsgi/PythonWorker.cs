@@ -485,6 +485,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
         {
             statsd.Request(request.LoggedStatus, System.Diagnostics.Stopwatch.GetElapsedTime(request.StartTimestamp));
         }
+        if (request.Failure != WsgiFailure.ClientDisconnected)
+        {
+            // The control socket's and --metrics-bind's counts: the requests the access log lists.
+            Protocol.RequestCounters.Process.Record(request.Method, request.LoggedStatus, System.Diagnostics.Stopwatch.GetElapsedTime(request.StartTimestamp), 0, request.BytesSent);
+        }
         _pool.CountCompleted();
         if (request.Failure == WsgiFailure.AbortedAfterHeaders)
         {

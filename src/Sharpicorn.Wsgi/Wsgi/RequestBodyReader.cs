@@ -150,6 +150,7 @@ internal sealed class RequestBodyReader(PythonThread thread, PythonWorkerPool po
             }
             buffer.Slice(0, take).CopyTo(dest);
             reader.AdvanceTo(buffer.GetPosition(take));
+            Protocol.RequestCounters.Process.AddBytesIn(take);
             return bytes;
         }
     }

@@ -1,11 +1,8 @@
 namespace Sharpicorn.Configuration.Sections;
 
-/// <summary>gunicorn's "Control" section: the gunicornc control socket of gunicorn 25.1+.</summary>
+/// <summary>gunicorn's "Control" section: the gunicornc control socket of gunicorn 25.1+ (`sharpicorn ctl` is the client).</summary>
 internal static class ControlSettings
 {
-    private const string NoSocket = "sharpicorn has no control socket (gunicornc)";
-    private const string Signals = "Control the master with signals (HUP, TTIN, TTOU, USR1, USR2, TERM) as with older gunicorn";
-
     public static readonly Setting[] All =
     [
         new StringSetting
@@ -14,24 +11,29 @@ internal static class ControlSettings
             Help = "The unix socket path of the control interface.",
             Default = "$XDG_RUNTIME_DIR/gunicorn.ctl", DefaultOrigin = "gunicorn's default",
             DefaultDoc = "$XDG_RUNTIME_DIR/gunicorn.ctl, else $HOME/.gunicorn/gunicorn.ctl",
-            DefaultFactory = () => Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run
-                ? Path.Combine(run, "gunicorn.ctl")
-                : Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "", ".gunicorn", "gunicorn.ctl"),
-            Status = SettingStatus.Refused, Reason = NoSocket, Instead = Signals,
+            DefaultFactory = DefaultPath,
+            Set = (s, v) => s.ControlSocket = v ?? DefaultPath(), Get = s => s.ControlSocket,
+            Notes = "`sharpicorn ctl` is the client (gunicornc's options and commands). A relative path is taken from the directory sharpicorn started in; a missing parent directory is created (mode 0700), as gunicorn does.",
         },
         new IntSetting
         {
             Name = "control_socket_mode", Section = Section.Control, Flags = ["--control-socket-mode"], Meta = "INT",
             Help = "The file mode of the control socket.",
             Default = 384, DefaultOrigin = "gunicorn's default, 0o600", AutoInt = true,
-            Status = SettingStatus.Refused, Reason = NoSocket, Instead = Signals,
+            Set = (s, v) => s.ControlSocketMode = v, Get = s => s.ControlSocketMode,
         },
         new BoolSetting
         {
             Name = "control_socket_disable", Section = Section.Control, Flags = ["--no-control-socket"],
             Help = "Do not open the control socket.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Notes = "Accepted: sharpicorn has no control socket, so it is always disabled.",
+            Set = (s, v) => s.ControlSocketDisable = v ?? false, Get = s => s.ControlSocketDisable,
         },
     ];
+
+    /// <summary>gunicorn's _get_default_control_socket: $XDG_RUNTIME_DIR if it is a directory, else ~/.gunicorn.</summary>
+    public static string DefaultPath() =>
+        Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run && Directory.Exists(run)
+            ? Path.Combine(run, "gunicorn.ctl")
+            : Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "", ".gunicorn", "gunicorn.ctl");
 }

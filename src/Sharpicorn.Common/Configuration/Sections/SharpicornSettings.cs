@@ -22,6 +22,14 @@ internal static class SharpicornSettings
             Set = (s, v) => s.ForwardedRemoteAddr = v ?? "off", Get = s => s.ForwardedRemoteAddr,
             Notes = "Named after the environ key it sets, beside gunicorn's forwarded_allow_ips; waitress calls this trusted_proxy_headers and uvicorn --proxy-headers. One header is named, not both, so a client cannot slip in the one the front end does not manage. The client is the rightmost address that is not itself in forwarded_allow_ips, as in uvicorn; REMOTE_PORT is the port the header gives, else 0. A hop that is not an IP address (unknown, an obfuscated name) or a malformed header leaves REMOTE_ADDR the peer's.",
         },
+        new StringSetting
+        {
+            Name = "metrics_bind", Section = Section.Sharpicorn, Flags = ["--metrics-bind"], Meta = "ADDRESS", SharpicornOnly = true,
+            Help = "Serve Prometheus metrics (the text exposition format, summed over the workers) from the master at HOST:PORT.",
+            Default = null, DefaultOrigin = "sharpicorn's own; off",
+            Set = (s, v) => s.MetricsBind = v, Get = s => s.MetricsBind,
+            Notes = "Any path answers (/metrics by convention). Requests by method and status, a duration histogram, in-flight requests, bytes in and out, workers, restarts by reason, per-worker RSS and each listener's accept-queue depth (TCP_INFO). Counters include the workers that were replaced, so they never go backwards while the master runs.",
+        },
         new IntSetting
         {
             Name = "boot_timeout", Section = Section.Sharpicorn, Flags = ["--boot-timeout"], Meta = "INT", SharpicornOnly = true,
