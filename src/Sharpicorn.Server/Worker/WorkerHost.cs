@@ -89,7 +89,7 @@ internal static class WorkerHost
         var signals = Channel.CreateUnbounded<int>();
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
-        AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat, settings.AccessLogJson) : null;
+        AccessLog? access = AccessLog.Create(settings);
         PythonWorkerPool? pool = Boot(settings, log, access, args, identity, out WorkerHooks? hooks, out int failure);
         if (pool is null)
         {
@@ -272,6 +272,27 @@ internal static class WorkerHost
             log.Error($"Worker failed to boot: {e.Message}");
             failure = ExitCodes.WorkerBootError;
             return null;
+        }
+
+        // gunicorn's Logger is set up before anything else runs in the worker: post_fork and the
+        // app import already find gunicorn.error with the server's handlers.
+        using (GilScope.Acquire())
+        {
+            try
+            {
+                if (PythonLogging.Setup(settings, log) is { } python)
+                {
+                    log.Route(python);
+                    access?.Route(python);
+                }
+            }
+            catch (PythonException e)
+            {
+                // gunicorn's words for a logging configuration that fails (its RuntimeError).
+                log.Error($"Worker failed to boot: {e.PythonMessage}");
+                failure = ExitCodes.WorkerBootError;
+                return null;
+            }
         }
 
         if (identity is not null && WorkerHooks.Configured(settings))
