@@ -27,11 +27,11 @@ public sealed class PythonLoggingTests
         string dir = Directory.CreateTempSubdirectory("logconfig-").FullName;
         string output = Path.Combine(dir, "out.jsonl");
         string config = Path.Combine(dir, "gunicorn.conf.py");
-        File.WriteAllText(config, $$"""
+        File.WriteAllText(config, $$$"""
             logconfig_dict = {
                 "root": {"level": "WARNING", "handlers": ["file"]},
                 "formatters": {"json": {"()": "logging_app.JsonFormatter"}},
-                "handlers": {"file": {"class": "logging.FileHandler", "filename": {{JsonSerializer.Serialize(output)}}, "formatter": "json"}},
+                "handlers": {"file": {"class": "logging.FileHandler", "filename": {{{JsonSerializer.Serialize(output)}}}, "formatter": "json"}},
                 "loggers": {
                     "gunicorn.error": {"level": "INFO", "handlers": ["file"], "propagate": False},
                     "gunicorn.access": {"level": "INFO", "handlers": ["file"], "propagate": False},
