@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sharpicorn.Tests.TestUtilities;
@@ -163,5 +164,69 @@ public sealed class PythonLoggingTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public void LogConfigJson_File_ServerRecordsThroughPython()
+    {
+        string dir = Directory.CreateTempSubdirectory("logconfig-").FullName;
+        string output = Path.Combine(dir, "out.log");
+        string json = Path.Combine(dir, "logging.json");
+        File.WriteAllText(json, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["version"] = 1,
+            ["formatters"] = new Dictionary<string, object> { ["plain"] = new Dictionary<string, string> { ["format"] = "JSONCFG %(name)s %(message)s" } },
+            ["handlers"] = new Dictionary<string, object>
+            {
+                ["console"] = new Dictionary<string, string> { ["class"] = "logging.FileHandler", ["filename"] = output, ["formatter"] = "plain" },
+                ["error_console"] = new Dictionary<string, string> { ["class"] = "logging.FileHandler", ["filename"] = output, ["formatter"] = "plain" },
+            },
+        }));
+        try
+        {
+            // The file replaces gunicorn's handlers but keeps its loggers (CONFIG_DEFAULTS), so
+            // gunicorn.error and gunicorn.access write through the file's "console" handlers.
+            using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--log-config-json", json, "metrics_app:app"]);
+            Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
+            s.Signal(15);
+            Assert.Equal(0, s.WaitForExit());
+            string text = File.ReadAllText(output);
+            Assert.Matches(@"JSONCFG gunicorn\.access 127\.0\.0\.1 - - \[[^\]]+\] ""GET / HTTP/1\.1"" 200 2 ""-"" ""-""\n", text);
+            Assert.Matches(@"JSONCFG gunicorn\.error Worker exiting \(pid: \d+\)\n", text);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void EnableStdioInheritance_DaemonWithOutputToAFile_KeepsWritingThere()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-stdio").FullName;
+        string pidfile = Path.Combine(dir, "pid"), output = Path.Combine(dir, "output");
+        ProcessStartInfo psi = ServerProcess.StartInfo("/bin/bash");
+        psi.ArgumentList.Add("-c");
+        // stdout and stderr are a file, not a terminal: -R keeps them in the daemon (gunicorn's daemonize).
+        psi.ArgumentList.Add($"exec \"$0\" --python {Repo.DebianPython} -b 127.0.0.1:0 --chdir \"$1\" --daemon -R -p \"$2\" logging_app:app >\"$3\" 2>&1");
+        psi.ArgumentList.Add(Repo.Launcher);
+        psi.ArgumentList.Add(Repo.Apps);
+        psi.ArgumentList.Add(pidfile);
+        psi.ArgumentList.Add(output);
+        using var s = ServerProcess.Run(psi, waitReady: false);
+        Assert.Equal(0, s.WaitForExit());
+        int master = int.Parse(LogFile.WaitFor(pidfile, "\n").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            string started = LogFile.WaitFor(output, "Listening at: http://127.0.0.1:");
+            int port = int.Parse(Regex.Match(started, @"Listening at: http://127\.0\.0\.1:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(200, RawHttp.Get(port, "/print").Status);
+            LogFile.WaitFor(output, "printed by the app\n");
+        }
+        finally
+        {
+            ServerProcess.Signal(master, 15);
+        }
+        LogFile.WaitFor(output, "Shutting down: Master");
     }
 }
