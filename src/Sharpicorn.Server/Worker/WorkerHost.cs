@@ -276,23 +276,16 @@ internal static class WorkerHost
 
         // gunicorn's Logger is set up before anything else runs in the worker: post_fork and the
         // app import already find gunicorn.error with the server's handlers.
-        using (GilScope.Acquire())
+        try
         {
-            try
-            {
-                if (PythonLogging.Setup(settings, log) is { } python)
-                {
-                    log.Route(python);
-                    access?.Route(python);
-                }
-            }
-            catch (PythonException e)
-            {
-                // gunicorn's words for a logging configuration that fails (its RuntimeError).
-                log.Error($"Worker failed to boot: {e.PythonMessage}");
-                failure = ExitCodes.WorkerBootError;
-                return null;
-            }
+            PythonLogging.Attach(settings, log, access);
+        }
+        catch (PythonException e)
+        {
+            // gunicorn's words for a logging configuration that fails (its RuntimeError).
+            log.Error($"Worker failed to boot: {e.PythonMessage}");
+            failure = ExitCodes.WorkerBootError;
+            return null;
         }
 
         if (identity is not null && WorkerHooks.Configured(settings))

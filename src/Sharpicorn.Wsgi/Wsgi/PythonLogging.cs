@@ -46,6 +46,24 @@ internal sealed class PythonLogging : IErrorLogSink, IAccessLogSink, IPyFunction
     }
 
     /// <summary>
+    /// The one call a process with an interpreter makes (the worker now; the master once it
+    /// embeds Python): sets up the loggers and, with a logging configuration, routes
+    /// <paramref name="log"/> and <paramref name="access"/> through Python. Takes the GIL.
+    /// Throws <see cref="PythonException"/>; its PythonMessage is gunicorn's startup error.
+    /// </summary>
+    public static void Attach(ServerSettings settings, ErrorLog log, AccessLog? access)
+    {
+        using (GilScope.Acquire())
+        {
+            if (Setup(settings, log) is { } python)
+            {
+                log.Route(python);
+                access?.Route(python);
+            }
+        }
+    }
+
+    /// <summary>
     /// Sets up gunicorn.error (and, with a logging configuration, everything) in this process's
     /// Python (GIL held). Returns the sink when records must go through Python, else null.
     /// Throws <see cref="PythonException"/> when the configuration fails (gunicorn's RuntimeError).
