@@ -91,6 +91,32 @@ public sealed class SyslogTests
         }
     }
 
+    [Fact]
+    public void ErrorLog_Tcp_RecordsNulTerminatedOnOneStream()
+    {
+        var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        try
+        {
+            int port = ((IPEndPoint)server.LocalEndpoint).Port;
+            using (var log = new ErrorLog(Path.Combine(Path.GetTempPath(), $"syslog-{Guid.NewGuid():N}.log"), LogLevel.Info))
+            {
+                log.Syslog = SyslogSink.Create($"tcp://127.0.0.1:{port}", "user", "web", "app:app", "error");
+                log.Error("one");
+                log.Info("two");
+            }
+            using TcpClient client = server.AcceptTcpClient();
+            using var reader = new StreamReader(client.GetStream(), Encoding.UTF8);
+            string pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // SysLogHandler frames nothing on TCP but the NUL after each record; the log closed the stream.
+            Assert.Equal($"<11>gunicorn.web.error: [{pid}] one\0<14>gunicorn.web.error: [{pid}] two\0", reader.ReadToEnd());
+        }
+        finally
+        {
+            server.Stop();
+        }
+    }
+
     private static string Receive(Socket listener)
     {
         Assert.True(listener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead), "no syslog datagram arrived");

@@ -167,6 +167,32 @@ public sealed class PythonLoggingTests
     }
 
     [Fact]
+    public void CaptureOutput_Usr1_NewFileGetsTheAppsOutput()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-capture").FullName;
+        string file = Path.Combine(dir, "error.log");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--capture-output", "--error-logfile", file, "logging_app:app"], waitReady: false);
+        string started = LogFile.WaitFor(file, "Listening at: ");
+        int port = int.Parse(Regex.Match(started, @"Listening at: http://127\.0\.0\.1:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        LogFile.WaitFor(file, "Booting worker with pid");
+        File.Move(file, file + ".1");
+        s.Signal(10);
+        // The worker reopens when its own loop reads the signal, which nothing reports: each
+        // request is the next look, until the app's output lands in the new file.
+        var clock = Stopwatch.StartNew();
+        while (!ReadIfThere(file).Contains("written to stderr by the app\n", StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < ServerProcess.Patience, "the app's output never reached the reopened file:\n" + ReadIfThere(file));
+            Assert.Equal(200, RawHttp.Get(port, "/print").Status);
+        }
+        Assert.Contains("printed by the app\n", File.ReadAllText(file), StringComparison.Ordinal);
+        s.Signal(15);
+        Assert.Equal(0, s.WaitForExit());
+    }
+
+    private static string ReadIfThere(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+
+    [Fact]
     public void LogConfigJson_File_ServerRecordsThroughPython()
     {
         string dir = Directory.CreateTempSubdirectory("logconfig-").FullName;
