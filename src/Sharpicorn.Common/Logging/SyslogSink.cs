@@ -88,8 +88,9 @@ internal sealed class SyslogSink : IDisposable
                     break;
                 case SyslogTransport.Udp:
                     endPoint = new IPEndPoint(Resolve(parsed.Host), parsed.Port);
+                    // Not connected, as SysLogHandler's sendto(): a connected UDP socket would
+                    // turn every ICMP "port unreachable" into a failed send (an exception each).
                     socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
-                    socket.Connect(endPoint);
                     break;
                 default:
                     endPoint = new IPEndPoint(Resolve(parsed.Host), parsed.Port);
@@ -147,6 +148,10 @@ internal sealed class SyslogSink : IDisposable
                     {
                         sent += _socket.Send(datagram, sent, datagram.Length - sent, SocketFlags.None);
                     }
+                }
+                else if (_address.Transport == SyslogTransport.Udp)
+                {
+                    _ = _socket.SendTo(datagram, SocketFlags.None, _endPoint);
                 }
                 else
                 {
