@@ -29,9 +29,16 @@ public sealed class ConfigSourcesTests
         Assert.Empty(s.Warnings);
     }
 
+    [Fact]
+    public void Parse_LogConfigDict_TopLevelKeysNestedAsJson()
+    {
+        ServerSettings s = Parse("""{"logconfig_dict": {"version": 1, "root": {"level": "INFO"}}}""", ["app"]);
+        Assert.Equal([KeyValuePair.Create("version", "1"), KeyValuePair.Create("root", """{"level": "INFO"}""")], s.LogConfigDict);
+        Assert.True(Sharpicorn.Logging.LoggingPlan.UsesPython(s));
+    }
+
     [Theory]
     [InlineData("""{"spew": true}""", "conf.py: setting 'spew' is not supported by sharpicorn. The server is not Python, so there are no server lines to trace. Remove it to start sharpicorn.")]
-    [InlineData("""{"logconfig_dict": {"version": 1}}""", "conf.py: setting 'logconfig_dict' is not supported by sharpicorn. Logging configuration dictionaries are not supported; sharpicorn writes")]
     [InlineData("""{"ssl_context": {"__callable__": "ssl_context"}}""", "conf.py: server hook 'ssl_context' is not supported by sharpicorn. Sharpicorn's TLS is .NET's, not Python's ssl module, so there is no SSLContext for the hook to change. Remove it to start sharpicorn. Use --ciphers")]
     [InlineData("""{"when_ready": {"__callable__": "when_ready"}}""", "conf.py: server hook 'when_ready' is not supported by sharpicorn yet. The master runs no Python, so it calls no hooks. Remove it to start sharpicorn.")]
     [InlineData("""{"on_dirty_starting": {"__callable__": "on_dirty_starting"}}""", "conf.py: server hook 'on_dirty_starting' is not supported by sharpicorn. Dirty arbiters are not implemented")]
