@@ -8,7 +8,7 @@ namespace Sharpicorn;
 
 /// <summary>
 /// The master's embedded Python, started only when the configuration needs it there: a master
-/// server hook, or --preload. It runs what gunicorn's Arbiter.__init__ runs, in its order.
+/// server hook, --preload, or a Python logging configuration. It runs what gunicorn's Arbiter.__init__ runs, in its order.
 /// </summary>
 internal static class MasterPython
 {
@@ -33,6 +33,20 @@ internal static class MasterPython
         {
             log.Error($"Master failed to start Python: {e.Message}");
             return ExitCodes.ConfigError;
+        }
+
+        if (LoggingPlan.UsesPython(settings))
+        {
+            // gunicorn's Arbiter.setup builds cfg.logger_class(cfg) before any hook runs, and a
+            // bad logging configuration stops the master there, as a RuntimeError.
+            try
+            {
+                PythonLogging.Attach(settings, log, null);
+            }
+            catch (PythonException e)
+            {
+                return Escaped($"\nError: {e.PythonMessage}\n\n");
+            }
         }
 
         if (MasterHooks.Configured(settings))

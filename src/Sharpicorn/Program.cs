@@ -76,7 +76,7 @@ internal static class Program
             }
         }
 
-        if (settings.Daemon && !isWorker && Daemonize(args) is int detached)
+        if (settings.Daemon && !isWorker && Daemonize(args, settings.EnableStdioInheritance) is int detached)
         {
             return detached;
         }
@@ -95,7 +95,7 @@ internal static class Program
                 // would fail on it again and again. Each worker reads them again for real.
                 TlsSetup.Load(settings)?.Dispose();
             }
-            log = new ErrorLog(settings.ErrorLog, Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+            log = ErrorLog.Create(settings);
             ApplyEnvironment(settings);
             if (settings.StatsdHost is string statsd)
             {
@@ -140,13 +140,20 @@ internal static class Program
     /// /dev/null and carries on as the arbiter. Returns the exit code for the first process,
     /// null in the daemon.
     /// </summary>
-    private static int? Daemonize(string[] args)
+    private static int? Daemonize(string[] args, bool keepStdio)
     {
         if (Environment.GetEnvironmentVariable(WorkerEnvironment.Daemonized) is not null)
         {
             Environment.SetEnvironmentVariable(WorkerEnvironment.Daemonized, null);
             Platform.Posix.SetSid();
-            Platform.Posix.NullStdio();
+            if (keepStdio)
+            {
+                Platform.Posix.NullStdinAndTerminals();
+            }
+            else
+            {
+                Platform.Posix.NullStdio();
+            }
             // gunicorn's daemonize() sets 0o22; --umask itself applies only to the unix socket.
             Platform.Posix.Umask(0x12);
             return null;
@@ -182,10 +189,10 @@ internal static class Program
     {
         int pid = Environment.ProcessId;
         PythonArbiterHooks? hooks = null;
-        if (MasterHooks.Configured(settings) || settings.Preload)
+        if (MasterHooks.Configured(settings) || settings.Preload || Logging.LoggingPlan.UsesPython(settings))
         {
-            // gunicorn's Arbiter.__init__, before "Starting": the config file's hooks, the
-            // first nworkers_changed (old value None), then the --preload import.
+            // gunicorn's Arbiter.__init__, before "Starting": the logger, the config file's hooks,
+            // the first nworkers_changed (old value None), then the --preload import.
             if (MasterPython.Start(settings, log, args, out hooks) is int failed)
             {
                 return failed;

@@ -233,6 +233,39 @@ internal sealed class ServerSettings
     /// <summary>sharpicorn's own health_path: None, off. Answered by the HTTP front, never the app.</summary>
     public string? HealthPath { get; set; }
 
+    /// <summary>syslog: False. Error (and access) lines also go to syslog, in gunicorn's format.</summary>
+    public bool Syslog { get; set; }
+
+    /// <summary>syslog_addr: gunicorn's Linux default, udp://localhost:514. Validated by <see cref="Logging.SyslogAddress.Parse"/>.</summary>
+    public string SyslogAddr { get; set; } = "udp://localhost:514";
+
+    /// <summary>syslog_prefix: None, so proc_name (or the app module) names the program.</summary>
+    public string? SyslogPrefix { get; set; }
+
+    /// <summary>syslog_facility: "user".</summary>
+    public string SyslogFacility { get; set; } = "user";
+
+    /// <summary>disable_redirect_access_to_syslog: False, so access lines go to syslog too.</summary>
+    public bool DisableRedirectAccessToSyslog { get; set; }
+
+    /// <summary>logconfig: None. A logging.config.fileConfig file, applied in each worker's Python.</summary>
+    public string? LogConfig { get; set; }
+
+    /// <summary>logconfig_dict: {}. Top-level keys; nested values as their JSON text (see DictSetting).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> LogConfigDict { get; set; } = [];
+
+    /// <summary>logconfig_json: None. A JSON file for logging.config.dictConfig.</summary>
+    public string? LogConfigJson { get; set; }
+
+    /// <summary>logger_class: gunicorn.glogging.Logger (which sharpicorn writes natively unless a logging config asks for Python).</summary>
+    public string LoggerClass { get; set; } = Logging.LoggingPlan.DefaultLoggerClass;
+
+    /// <summary>capture_output: False. With an --error-logfile file, fds 1 and 2 are that file.</summary>
+    public bool CaptureOutput { get; set; }
+
+    /// <summary>enable_stdio_inheritance: False. With --daemon, keep stdout and stderr unless they are a terminal.</summary>
+    public bool EnableStdioInheritance { get; set; }
+
     /// <summary>statsd_host: None, no metrics. Validated by <see cref="Metrics.StatsdAddress.Parse"/>.</summary>
     public string? StatsdHost { get; set; }
 

@@ -16,6 +16,12 @@ internal sealed class AccessLogEntry
     public Func<string, string?> RequestHeader { get; set; } = static _ => null;
     public Func<string, string?> ResponseHeader { get; set; } = static _ => null;
 
+    /// <summary>Every request header, as sent (only a Python logging configuration asks: gunicorn's atoms carry them all).</summary>
+    public Func<IEnumerable<KeyValuePair<string, string>>> RequestHeaders { get; set; } = static () => [];
+
+    /// <summary>Every response header (see <see cref="RequestHeaders"/>).</summary>
+    public Func<IEnumerable<KeyValuePair<string, string>>> ResponseHeaders { get; set; } = static () => [];
+
     /// <summary>str() of the environ values the format's "{NAME}e" atoms name (keys compared ignoring case); null when the format has none.</summary>
     public IReadOnlyDictionary<string, string>? Environ { get; set; }
 }

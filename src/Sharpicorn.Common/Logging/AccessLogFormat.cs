@@ -14,6 +14,9 @@ internal sealed class AccessLogFormat
     /// <summary>gunicorn's default access_log_format.</summary>
     public const string Default = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\"";
 
+    /// <summary>glogging's atoms that are text, in its order (B, T, D and M are numbers).</summary>
+    private static readonly string[] TextAtoms = ["h", "l", "u", "t", "r", "s", "m", "U", "q", "H", "b", "f", "a", "L", "p"];
+
     private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
     private readonly List<(string? Literal, string? Atom)> _parts = [];
@@ -161,6 +164,35 @@ internal sealed class AccessLogFormat
             return value ?? "-";
         }
         return "-";
+    }
+
+    /// <summary>
+    /// gunicorn's atoms dict for <paramref name="e"/> (Logger.atoms), for a Python access record's
+    /// args: the fixed atoms (B, T, D and M as numbers), then "{name}i" and "{name}o" for every
+    /// header and "{name}e" for the environ keys the format names, lower-cased.
+    /// </summary>
+    public static IEnumerable<(string Key, string? Text, long Number)> Atoms(AccessLogEntry e)
+    {
+        foreach (string atom in TextAtoms)
+        {
+            yield return (atom, Atom(atom, e), 0);
+        }
+        yield return ("B", null, e.BytesSent);
+        yield return ("T", null, (long)e.Duration.TotalSeconds);
+        yield return ("D", null, e.Duration.Ticks / 10);
+        yield return ("M", null, (long)e.Duration.TotalMilliseconds);
+        foreach (KeyValuePair<string, string> h in e.RequestHeaders())
+        {
+            yield return ($"{{{h.Key.ToLowerInvariant()}}}i", h.Value, 0);
+        }
+        foreach (KeyValuePair<string, string> h in e.ResponseHeaders())
+        {
+            yield return ($"{{{h.Key.ToLowerInvariant()}}}o", h.Value, 0);
+        }
+        foreach (KeyValuePair<string, string> v in e.Environ ?? new Dictionary<string, string>())
+        {
+            yield return ($"{{{v.Key.ToLowerInvariant()}}}e", v.Value, 0);
+        }
     }
 
     /// <summary>gunicorn's %(u)s: the user name of HTTP Basic auth, else "-".</summary>

@@ -4,7 +4,9 @@ namespace Sharpicorn.Logging;
 
 /// <summary>
 /// gunicorn's error log: "[2026-11-21 23:50:00 +0000] [pid] [INFO] message", to stderr or to
-/// --error-logfile. Every line is flushed, as gunicorn's logging handlers do.
+/// --error-logfile, and to syslog with --log-syslog. Every line is flushed, as gunicorn's
+/// logging handlers do. A Python logging configuration replaces both with a <see cref="IErrorLogSink"/>
+/// once the worker's interpreter is up (<see cref="Route"/>).
 /// </summary>
 internal sealed class ErrorLog : IDisposable
 {
@@ -12,6 +14,7 @@ internal sealed class ErrorLog : IDisposable
     private readonly string? _path;
     private readonly string _pid;
     private TextWriter _writer;
+    private IErrorLogSink? _sink;
 
     public ErrorLog(string? path, LogLevel level)
     {
@@ -20,6 +23,59 @@ internal sealed class ErrorLog : IDisposable
         _path = path is null or "-" ? null : path;
         _writer = Open(_path);
     }
+
+    /// <summary>
+    /// The process's error log as the settings describe it: the file (or stderr), --log-syslog,
+    /// and --capture-output's redirection of fds 1 and 2. Throws <see cref="FormatException"/> or
+    /// <see cref="IOException"/> with gunicorn's startup error.
+    /// </summary>
+    public static ErrorLog Create(Cli.ServerSettings settings)
+    {
+        var log = new ErrorLog(settings.ErrorLog, Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true))
+        {
+            // gunicorn: only when errorlog is a file; with "-" the output already goes to stderr.
+            CaptureOutput = settings.CaptureOutput && settings.ErrorLog != "-",
+        };
+        try
+        {
+            log.Syslog = LoggingPlan.Syslog(settings, "error");
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+        return log;
+    }
+
+    /// <summary>--log-syslog: every line written also goes to syslog.</summary>
+    public SyslogSink? Syslog { get; set; }
+
+    /// <summary>
+    /// --capture-output: fds 1 and 2 are the error log file, now and after every reopen, so the
+    /// app's print() and C-level writes to stderr land in it (gunicorn dup2()s the same way).
+    /// </summary>
+    public bool CaptureOutput
+    {
+        get;
+        set
+        {
+            field = value;
+            if (value)
+            {
+                lock (_lock)
+                {
+                    Capture();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends every record to <paramref name="sink"/> from now on, instead of the file and syslog
+    /// (wsgi.errors text still goes to the file, as written).
+    /// </summary>
+    public void Route(IErrorLogSink sink) => _sink = sink;
 
     /// <summary>Large enough that a line (a traceback included) reaches the file in one append.</summary>
     private const int LineBuffer = 64 * 1024;
@@ -31,6 +87,7 @@ internal sealed class ErrorLog : IDisposable
     /// <summary>USR1: reopen the log file, so log rotation can move the old one away (gunicorn's reopen_files).</summary>
     public void Reopen()
     {
+        _sink?.Reopen();
         if (_path is null)
         {
             return;
@@ -39,6 +96,22 @@ internal sealed class ErrorLog : IDisposable
         {
             _writer.Dispose();
             _writer = Open(_path);
+            if (CaptureOutput)
+            {
+                Capture();
+            }
+        }
+    }
+
+    private void Capture()
+    {
+        if (_writer is StreamWriter { BaseStream: FileStream file })
+        {
+            Console.Out.Flush();
+            Console.Error.Flush();
+            int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+            Platform.Posix.Redirect(fd, 1);
+            Platform.Posix.Redirect(fd, 2);
         }
     }
 
@@ -50,7 +123,7 @@ internal sealed class ErrorLog : IDisposable
     /// </summary>
     public Metrics.StatsdClient? Statsd { get; set; }
 
-    public bool IsEnabled(LogLevel level) => level >= Level;
+    public bool IsEnabled(LogLevel level) => _sink is { } sink ? sink.IsEnabled(level) : level >= Level;
 
     public void Debug(string message) => Write(LogLevel.Debug, message);
 
@@ -78,10 +151,19 @@ internal sealed class ErrorLog : IDisposable
     /// <summary>A line that statsd does not count (the statsd client's own warning, as gunicorn's).</summary>
     public void Uncounted(LogLevel level, string message)
     {
+        if (_sink is { } sink)
+        {
+            if (sink.IsEnabled(level))
+            {
+                sink.Write(level, message);
+            }
+            return;
+        }
         if (level < Level)
         {
             return;
         }
+        Syslog?.Send(level, message);
         string line = $"{Timestamp(DateTimeOffset.Now)} [{_pid}] [{Name(level)}] {message}\n";
         lock (_lock)
         {
@@ -120,6 +202,7 @@ internal sealed class ErrorLog : IDisposable
 
     public void Dispose()
     {
+        Syslog?.Dispose();
         if (_path is not null)
         {
             _writer.Dispose();

@@ -150,6 +150,44 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "isatty")]
+    private static partial int IsATty(int fd);
+
+    /// <summary>Makes <paramref name="target"/> a copy of <paramref name="fd"/> (dup2; the copy is inherited by children).</summary>
+    public static void Redirect(int fd, int target)
+    {
+        if (Dup2(fd, target) < 0)
+        {
+            throw new IOException($"dup2({fd}, {target}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>
+    /// -R/--enable-stdio-inheritance under --daemon, as gunicorn's daemonize(): stdin becomes
+    /// /dev/null, and stdout and stderr too only where they are still a terminal (a pipe or a
+    /// file the daemon was started with keeps receiving its output).
+    /// </summary>
+    public static void NullStdinAndTerminals()
+    {
+        int fd = Open("/dev/null", 2 /* O_RDWR */);
+        if (fd < 0)
+        {
+            return;
+        }
+        _ = Dup2(fd, 0);
+        foreach (int i in (ReadOnlySpan<int>)[1, 2])
+        {
+            if (IsATty(i) == 1)
+            {
+                _ = Dup2(fd, i);
+            }
+        }
+        if (fd > 2)
+        {
+            _ = Close(fd);
+        }
+    }
+
     /// <summary>
     /// Points stdin, stdout and stderr at /dev/null (a daemon's standard streams), and also the
     /// private copies the .NET runtime dups from them at startup: while any copy stays open, a

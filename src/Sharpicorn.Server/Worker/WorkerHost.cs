@@ -90,7 +90,7 @@ internal static class WorkerHost
         var signals = Channel.CreateUnbounded<int>();
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
-        AccessLog? access = settings.AccessLog is string path ? new AccessLog(path, settings.AccessLogFormat, settings.AccessLogJson) : null;
+        AccessLog? access = AccessLog.Create(settings);
         PythonWorkerPool? pool = Boot(settings, log, access, args, identity, out WorkerHooks? hooks, out int failure);
         if (pool is null)
         {
@@ -276,6 +276,20 @@ internal static class WorkerHost
         catch (PythonBootException e)
         {
             log.Error($"Worker failed to boot: {e.Message}");
+            failure = ExitCodes.WorkerBootError;
+            return null;
+        }
+
+        // gunicorn's Logger is set up before anything else runs in the worker: post_fork and the
+        // app import already find gunicorn.error with the server's handlers.
+        try
+        {
+            PythonLogging.Attach(settings, log, access);
+        }
+        catch (PythonException e)
+        {
+            // gunicorn's words for a logging configuration that fails (its RuntimeError).
+            log.Error($"Worker failed to boot: {e.PythonMessage}");
             failure = ExitCodes.WorkerBootError;
             return null;
         }

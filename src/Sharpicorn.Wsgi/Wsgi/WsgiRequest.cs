@@ -163,6 +163,8 @@ internal sealed class WsgiRequest
             Duration = System.Diagnostics.Stopwatch.GetElapsedTime(StartTimestamp),
             RequestHeader = name => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
             ResponseHeader = name => response.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
+            RequestHeaders = () => request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
+            ResponseHeaders = () => response.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
             Environ = Environ,
         };
     }

@@ -123,15 +123,39 @@ public sealed class ArgparseCompatTests
     }
 
     [Fact]
-    public void Parse_CaptureOutputWithALogFile_Refused()
+    public void Parse_CaptureOutputWithALogFile_Accepted()
     {
-        Assert.StartsWith("--capture-output: redirecting the app's output", Error("--capture-output", "--error-logfile", "e.log", "app"), StringComparison.Ordinal);
+        ServerSettings s = Parse("--capture-output", "--error-logfile", "e.log", "app");
+        Assert.True(s.CaptureOutput);
+        Assert.Empty(s.Warnings);
     }
 
     [Fact]
-    public void Parse_StdioInheritanceWithDaemon_Refused()
+    public void Parse_StdioInheritanceWithDaemon_Accepted()
     {
-        Assert.StartsWith("-R/--enable-stdio-inheritance: --daemon always", Error("-R", "-D", "app"), StringComparison.Ordinal);
+        ServerSettings s = Parse("-R", "-D", "app");
+        Assert.True(s.EnableStdioInheritance);
+        Assert.True(s.Daemon);
+    }
+
+    [Fact]
+    public void Parse_SyslogFlags_TypedSettings()
+    {
+        ServerSettings s = Parse("--log-syslog", "--log-syslog-to", "unix:///dev/log", "--log-syslog-prefix", "web", "--log-syslog-facility", "local3", "--disable-redirect-access-to-syslog", "app");
+        Assert.True(s.Syslog);
+        Assert.Equal("unix:///dev/log", s.SyslogAddr);
+        Assert.Equal("web", s.SyslogPrefix);
+        Assert.Equal("local3", s.SyslogFacility);
+        Assert.True(s.DisableRedirectAccessToSyslog);
+        Assert.False(Sharpicorn.Logging.LoggingPlan.UsesPython(s));
+        Assert.False(Sharpicorn.Logging.LoggingPlan.AccessEnabled(s));
+    }
+
+    [Fact]
+    public void Parse_LoggerClassSimple_IsTheDefault()
+    {
+        Assert.Equal("gunicorn.glogging.Logger", Parse("--logger-class", "simple", "app").LoggerClass);
+        Assert.True(Sharpicorn.Logging.LoggingPlan.UsesPython(Parse("--logger-class", "myapp.Logger", "app")));
     }
 
     [Theory]

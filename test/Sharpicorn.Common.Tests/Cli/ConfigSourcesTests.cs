@@ -29,9 +29,16 @@ public sealed class ConfigSourcesTests
         Assert.Empty(s.Warnings);
     }
 
+    [Fact]
+    public void Parse_LogConfigDict_TopLevelKeysNestedAsJson()
+    {
+        ServerSettings s = Parse("""{"logconfig_dict": {"version": 1, "root": {"level": "INFO"}}}""", ["app"]);
+        Assert.Equal([KeyValuePair.Create("version", "1"), KeyValuePair.Create("root", """{"level": "INFO"}""")], s.LogConfigDict);
+        Assert.True(Sharpicorn.Logging.LoggingPlan.UsesPython(s));
+    }
+
     [Theory]
     [InlineData("""{"dirty_workers": 2}""", "conf.py: setting 'dirty_workers' is not supported by sharpicorn. A dirty app subclasses gunicorn.dirty.DirtyApp")]
-    [InlineData("""{"logconfig_dict": {"version": 1}}""", "conf.py: setting 'logconfig_dict' is not supported by sharpicorn. Logging configuration dictionaries are not supported; sharpicorn writes")]
     [InlineData("""{"ssl_context": {"__callable__": "ssl_context"}}""", "conf.py: server hook 'ssl_context' is not supported by sharpicorn. Sharpicorn's TLS is .NET's, not Python's ssl module, so there is no SSLContext for the hook to change. Remove it to start sharpicorn. Use --ciphers")]
     [InlineData("""{"on_dirty_starting": {"__callable__": "on_dirty_starting"}}""", "conf.py: server hook 'on_dirty_starting' is not supported by sharpicorn. A dirty app subclasses gunicorn.dirty.DirtyApp")]
     [InlineData("""{"worker_class": {"__class__": "gevent.GeventWorker"}}""", "conf.py: invalid value for worker_class: 'gevent.GeventWorker' is not supported")]

@@ -94,9 +94,9 @@ public sealed class BootTests
     [Fact]
     public void UnsupportedGunicornFlag_RefusedExit2()
     {
-        (int code, string log) = Run("--log-syslog-to", "udp://logs.example:514", "wsgi_basic:app");
+        (int code, string log) = Run("--dirty-workers", "2", "wsgi_basic:app");
         Assert.Equal(2, code);
-        Assert.Contains("sharpicorn: error: --log-syslog-to: syslog logging is not implemented.", log, StringComparison.Ordinal);
+        Assert.Contains("sharpicorn: error: --dirty-workers: dirty arbiters are not implemented.", log, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -104,6 +104,9 @@ public sealed partial class ServerProcess : IDisposable
         // Tests pick their interpreter explicitly; an inherited one would make results depend on the shell.
         psi.Environment.Remove("SHARPICORN_PYTHON");
         psi.Environment.Remove("VIRTUAL_ENV");
+        // The control socket is on by default at $XDG_RUNTIME_DIR/gunicorn.ctl (gunicorn 26): a
+        // directory per server keeps parallel tests from taking each other's socket.
+        psi.Environment["XDG_RUNTIME_DIR"] = Directory.CreateTempSubdirectory("sharpicorn-run-").FullName;
         return psi;
     }
 

@@ -3,10 +3,8 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Logging" section.</summary>
 internal static class LoggingSettings
 {
-    private const string Writes = "sharpicorn writes gunicorn's log format itself, from .NET, and applies no Python logging configuration";
-    private const string LogConfigInstead = "Use --error-logfile, --access-logfile, --access-logformat and --log-level";
-    private const string Syslog = "syslog logging is not implemented";
-    private const string SyslogInstead = "Log to stderr (--error-logfile -) and let systemd-journald or the container runtime forward it";
+    private const string ThroughPython = "Applied in each worker's Python: the records of gunicorn.error and gunicorn.access (access records carry gunicorn's atoms as their args) go through Python's logging; the master keeps writing its own lines natively, to --error-logfile. Without it, logging stays native.";
+    private const string SyslogNotes = "Native, in every process (the master too): gunicorn's SysLogHandler datagrams, `<PRI>gunicorn.<prefix>.error: [pid] message` plus a NUL, priority from the facility and the record's level.";
 
     public static readonly Setting[] All =
     [
@@ -22,7 +20,7 @@ internal static class LoggingSettings
             Name = "disable_redirect_access_to_syslog", Section = Section.Logging, Flags = ["--disable-redirect-access-to-syslog"],
             Help = "Keep access log lines out of syslog.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+            Set = (s, v) => s.DisableRedirectAccessToSyslog = v ?? false, Get = s => s.DisableRedirectAccessToSyslog,
         },
         new StringSetting
         {
@@ -46,16 +44,15 @@ internal static class LoggingSettings
             Default = "info", DefaultOrigin = "gunicorn's default",
             Choices = ["debug", "info", "warning", "error", "critical"], IgnoreCase = true,
             Set = (s, v) => s.LogLevel = v ?? "info", Get = s => s.LogLevel,
-            Notes = "An unknown level is refused, where gunicorn falls back to info. No Python gunicorn.error/gunicorn.access loggers are set up for the app to borrow.",
+            Notes = "An unknown level is refused, where gunicorn falls back to info. In a worker, Python's `logging.getLogger(\"gunicorn.error\")` has this level and a handler that writes gunicorn's format to the error log, so `app.logger.handlers = logging.getLogger(\"gunicorn.error\").handlers` works.",
         },
         new BoolSetting
         {
             Name = "capture_output", Section = Section.Logging, Flags = ["--capture-output"],
             Help = "Send the app's stdout and stderr to the error log file.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused,
-            Reason = "redirecting the app's output into an --error-logfile file is not implemented (with the default --error-logfile -, gunicorn ignores it too, and so it is accepted)",
-            Harmless = s => s.ErrorLog == "-",
+            Set = (s, v) => s.CaptureOutput = v ?? false, Get = s => s.CaptureOutput,
+            Notes = "As gunicorn: with an --error-logfile file, every process's fds 1 and 2 become that file (again on USR1), so print() and anything written to stderr land there; with --error-logfile - it does nothing. Python's stdout to a file is block-buffered, as under gunicorn.",
         },
         new StringSetting
         {
@@ -63,65 +60,69 @@ internal static class LoggingSettings
             Help = "The Python class gunicorn logs through.",
             Default = "gunicorn.glogging.Logger", DefaultOrigin = "gunicorn's default",
             Validate = v => v == "simple" ? "gunicorn.glogging.Logger" : v,
-            Status = SettingStatus.Refused, Reason = "custom logger classes are not supported; " + Writes, Instead = LogConfigInstead,
+            Set = (s, v) => s.LoggerClass = v ?? Logging.LoggingPlan.DefaultLoggerClass, Get = s => s.LoggerClass,
+            Notes = "Another class is instantiated in each worker as gunicorn does (`cls(cfg)`, with a cfg that has every setting) and gets every error record (`.error()`, `.info()`...) and `access(resp, req, environ, request_time)` per request. It must be a subclass of gunicorn.glogging.Logger, so gunicorn must be importable by the app's Python (Debian's python3-gunicorn is); otherwise the worker says so and fails to boot. The master logs natively.",
         },
         new StringSetting
         {
             Name = "logconfig", Section = Section.Logging, Flags = ["--log-config"], Meta = "FILE",
             Help = "A logging.config.fileConfig file.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported; " + Writes, Instead = LogConfigInstead,
+            Set = (s, v) => s.LogConfig = v, Get = s => s.LogConfig,
+            Notes = ThroughPython,
         },
         new DictSetting
         {
             Name = "logconfig_dict", Section = Section.Logging,
             Help = "A logging.config.dictConfig dictionary.",
             Default = [], DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "logging configuration dictionaries are not supported; " + Writes, Instead = LogConfigInstead,
+            Set = (s, v) => s.LogConfigDict = v, Get = s => s.LogConfigDict,
+            Notes = ThroughPython + " The dict reaches the worker as JSON, so its values must be JSON-serialisable (classes and factories by their dotted names, as `\"()\": \"mymodule.JsonFormatter\"`).",
         },
         new StringSetting
         {
             Name = "logconfig_json", Section = Section.Logging, Flags = ["--log-config-json"], Meta = "FILE",
             Help = "A JSON file for logging.config.dictConfig.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = "logging configuration files are not supported; " + Writes, Instead = LogConfigInstead,
+            Set = (s, v) => s.LogConfigJson = v, Get = s => s.LogConfigJson,
+            Notes = ThroughPython,
         },
         new StringSetting
         {
             Name = "syslog_addr", Section = Section.Logging, Flags = ["--log-syslog-to"], Meta = "SYSLOG_ADDR",
             Help = "Where syslog messages go: unix://PATH, udp://HOST:PORT or tcp://HOST:PORT.",
             Default = "udp://localhost:514", DefaultOrigin = "gunicorn's default on Linux",
-            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+            Set = (s, v) => s.SyslogAddr = v ?? "udp://localhost:514", Get = s => s.SyslogAddr,
         },
         new BoolSetting
         {
             Name = "syslog", Section = Section.Logging, Flags = ["--log-syslog"],
             Help = "Send the logs to syslog.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+            Set = (s, v) => s.Syslog = v ?? false, Get = s => s.Syslog,
+            Notes = SyslogNotes,
         },
         new StringSetting
         {
             Name = "syslog_prefix", Section = Section.Logging, Flags = ["--log-syslog-prefix"], Meta = "SYSLOG_PREFIX",
             Help = "The program name in syslog entries.",
             Default = null, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+            Set = (s, v) => s.SyslogPrefix = v, Get = s => s.SyslogPrefix,
         },
         new StringSetting
         {
             Name = "syslog_facility", Section = Section.Logging, Flags = ["--log-syslog-facility"], Meta = "SYSLOG_FACILITY",
             Help = "The syslog facility name.",
             Default = "user", DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused, Reason = Syslog, Instead = SyslogInstead,
+            Set = (s, v) => s.SyslogFacility = v ?? "user", Get = s => s.SyslogFacility,
         },
         new BoolSetting
         {
             Name = "enable_stdio_inheritance", Section = Section.Logging, Flags = ["-R", "--enable-stdio-inheritance"],
             Help = "Keep stdout and stderr open in daemon mode.",
             Default = false, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.Refused,
-            Reason = "--daemon always puts the standard streams on /dev/null (without --daemon, gunicorn ignores it too, and so it is accepted)",
-            Harmless = s => !s.Daemon,
+            Set = (s, v) => s.EnableStdioInheritance = v ?? false, Get = s => s.EnableStdioInheritance,
+            Notes = "As gunicorn's daemonize(): with --daemon, stdin is /dev/null and stdout and stderr are kept unless they are a terminal; without --daemon it changes nothing.",
         },
         new StringSetting
         {
