@@ -127,14 +127,29 @@ public sealed class ProcessHousekeepingTests
         string log = Path.Combine(dir, "error.log");
         using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--error-logfile", log, "-b", "127.0.0.1:0", "wsgi_basic:app"], waitReady: false);
         int port = ListeningPort(WaitForFile(log, "Listening at: http://127.0.0.1:"));
-        Assert.Equal(200, RawHttp.Get(port, "/pid").Status);
+        int worker = WorkerPid(port);
         WaitForFile(log, "Booting worker with pid");
         File.Move(log, log + ".1");
         s.Signal(10);
         WaitForFile(log + ".1", "Handling signal: usr1");
+        // The master forwards USR1; the worker's reopen shows in /proc as the moved file no longer open there.
+        WaitUntil(() => !OpenFiles(worker).Contains(log + ".1"));
         // The worker reopened too: what the app writes now lands in the new file.
         Assert.Equal(200, RawHttp.Get(port, "/errors").Status);
         WaitForFile(log, "message to wsgi.errors");
+    }
+
+    private static HashSet<string> OpenFiles(int pid) =>
+        [.. new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos().Select(f => f.LinkTarget ?? "")];
+
+    private static void WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + ServerProcess.Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not come true in time");
+            Thread.Sleep(20);
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl")]

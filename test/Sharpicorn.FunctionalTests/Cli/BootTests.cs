@@ -96,7 +96,7 @@ public sealed class BootTests
     {
         (int code, string log) = Run("--dirty-workers", "2", "wsgi_basic:app");
         Assert.Equal(2, code);
-        Assert.Contains("sharpicorn: error: --dirty-workers: dirty arbiters are not implemented.", log, StringComparison.Ordinal);
+        Assert.Contains("sharpicorn: error: --dirty-workers: a dirty app subclasses gunicorn.dirty.DirtyApp", log, StringComparison.Ordinal);
     }
 
     [Fact]
