@@ -183,6 +183,11 @@ internal static class Program
         {
             log.Info($"Listening at: {string.Join(',', listeners.Select(l => l.Describe(settings.IsSsl)))} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
+            if (settings.WorkerClass == "asgi")
+            {
+                // -k asgi, uvicorn.workers.UvicornWorker and uvicorn_worker.UvicornWorker all land here.
+                log.Info("ASGI: served by sharpicorn's own implementation (one asyncio loop per worker), not by uvicorn");
+            }
             if (settings.Preload && Preload(args, log) is int failed)
             {
                 log.Info("Shutting down: Master");

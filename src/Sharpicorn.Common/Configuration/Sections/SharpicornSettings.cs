@@ -22,6 +22,22 @@ internal static class SharpicornSettings
             Set = (s, v) => s.ForwardedRemoteAddr = v ?? "off", Get = s => s.ForwardedRemoteAddr,
             Notes = "Named after the environ key it sets, beside gunicorn's forwarded_allow_ips; waitress calls this trusted_proxy_headers and uvicorn --proxy-headers. One header is named, not both, so a client cannot slip in the one the front end does not manage. The client is the rightmost address that is not itself in forwarded_allow_ips, as in uvicorn; REMOTE_PORT is the port the header gives, else 0. A hop that is not an IP address (unknown, an obfuscated name) or a malformed header leaves REMOTE_ADDR the peer's.",
         },
+        new StringSetting
+        {
+            Name = "interface", Section = Section.Sharpicorn, Flags = ["--interface"], Meta = "STRING", SharpicornOnly = true,
+            Help = "The app's interface: auto, asgi or wsgi.",
+            Default = "auto", DefaultOrigin = "sharpicorn's own; auto, as granian's --interface picks per app",
+            Choices = ["auto", "asgi", "wsgi"], IgnoreCase = true,
+            Set = (s, v) => s.Interface = (v ?? "auto").ToLowerInvariant(), Get = s => s.Interface,
+            Notes = "`auto`: an `async def` callable, or an object whose `__call__` is a coroutine function, is ASGI 3; anything else is WSGI. `-k asgi` (or uvicorn's worker classes) means `asgi`.",
+        },
+        new IntSetting
+        {
+            Name = "websocket_max_message_size", Section = Section.Sharpicorn, Flags = ["--websocket-max-message-size"], Meta = "INT", SharpicornOnly = true,
+            Help = "Bytes one WebSocket message may have (ASGI); a bigger one closes the connection with 1009.",
+            Default = 16 * 1024 * 1024, DefaultOrigin = "sharpicorn's own; 16 MiB, uvicorn's --ws-max-size", Min = 1,
+            Set = (s, v) => s.WebsocketMaxMessageSize = v, Get = s => s.WebsocketMaxMessageSize,
+        },
         new IntSetting
         {
             Name = "boot_timeout", Section = Section.Sharpicorn, Flags = ["--boot-timeout"], Meta = "INT", SharpicornOnly = true,
