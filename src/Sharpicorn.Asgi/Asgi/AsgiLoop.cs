@@ -308,20 +308,26 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     {
         Interlocked.Exchange(ref _signaled, 0);
         Volatile.Write(ref _lastDrainMs, MonotonicClock.NowMs(TimeProvider.System));
-        using OwnedRef list = CPython.PyList_New(0).OrThrow();
-        while (_queue.TryDequeue(out AsgiEvent ev))
+        // Not a using variable: those are read-only, so Move() on one would move a copy and the
+        // original would still be released at the end of the scope.
+        OwnedRef list = CPython.PyList_New(0).OrThrow();
+        try
         {
-            using OwnedRef item = EventTuple(ev);
-            if (item.IsNull)
+            while (_queue.TryDequeue(out AsgiEvent ev))
             {
-                continue;
-            }
-            if (CPython.PyList_Append(list.Handle, item.Handle) != 0)
-            {
-                PythonException.ThrowPending();
+                using OwnedRef item = EventTuple(ev);
+                if (CPython.PyList_Append(list.Handle, item.Handle) != 0)
+                {
+                    PythonException.ThrowPending();
+                }
             }
         }
-        return list.Move();
+        catch
+        {
+            list.Dispose();
+            throw;
+        }
+        return list;
     }
 
     private OwnedRef EventTuple(AsgiEvent ev)
@@ -332,16 +338,9 @@ internal sealed class AsgiLoop : IPyFunctionTarget
             case AsgiEventKind.New:
                 return ScopeTuple(ev.Connection!);
             case AsgiEventKind.Body:
-                {
-                    byte[] data = (byte[])ev.Data!;
-                    using OwnedRef bytes = PyStr.Bytes(data.AsSpan(0, (int)ev.Value));
-                    return PyTuples.Of(Long((long)ev.Kind), Long(id), bytes.Move(), Bool(ev.More));
-                }
+                return PyTuples.Of(Long((long)ev.Kind), Long(id), PyStr.Bytes(((byte[])ev.Data!).AsSpan(0, (int)ev.Value)), Bool(ev.More));
             case AsgiEventKind.WsMessage:
-                {
-                    using OwnedRef data = ev.Data is string text ? PyStr.FromString(text) : PyStr.Bytes((byte[])ev.Data!);
-                    return PyTuples.Of(Long((long)ev.Kind), Long(id), data.Move());
-                }
+                return PyTuples.Of(Long((long)ev.Kind), Long(id), ev.Data is string text ? PyStr.FromString(text) : PyStr.Bytes((byte[])ev.Data!));
             case AsgiEventKind.WsClosed:
                 return PyTuples.Of(Long((long)ev.Kind), Long(id), Long(ev.Value));
             default:
@@ -374,54 +373,55 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         string rawPath = q < 0 ? target : target[..q];
         string query = q < 0 ? "" : target[(q + 1)..];
 
-        using OwnedRef headers = CPython.PyList_New(0).OrThrow();
+        // Built first, then handed to the tuple, which steals them (no using: see Drain).
+        OwnedRef headers = CPython.PyList_New(0).OrThrow();
         OwnedRef subprotocols = CPython.PyList_New(0).OrThrow();
-        using (subprotocols)
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in request.Headers)
         {
-            foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in request.Headers)
+            string name = h.Key.ToLowerInvariant();
+            foreach (string? value in h.Value)
             {
-                string name = h.Key.ToLowerInvariant();
-                foreach (string? value in h.Value)
+                using OwnedRef pair = PyTuples.Of(Latin1Bytes(name), Latin1Bytes(value ?? ""));
+                if (CPython.PyList_Append(headers.Handle, pair.Handle) != 0)
                 {
-                    using OwnedRef pair = PyTuples.Of(Latin1Bytes(name), Latin1Bytes(value ?? ""));
-                    if (CPython.PyList_Append(headers.Handle, pair.Handle) != 0)
+                    PythonException.ThrowPending();
+                }
+                if (conn.IsWebSocket && name == "sec-websocket-protocol" && value is not null)
+                {
+                    foreach (string p in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
-                        PythonException.ThrowPending();
-                    }
-                    if (conn.IsWebSocket && name == "sec-websocket-protocol" && value is not null)
-                    {
-                        foreach (string p in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        using OwnedRef s = PyStr.FromString(p);
+                        if (CPython.PyList_Append(subprotocols.Handle, s.Handle) != 0)
                         {
-                            using OwnedRef s = PyStr.FromString(p);
-                            CPython.PyList_Append(subprotocols.Handle, s.Handle);
+                            PythonException.ThrowPending();
                         }
                     }
                 }
             }
-            string version = conn.Protocol switch
-            {
-                "HTTP/2" => "2",
-                "HTTP/1.0" => "1.0",
-                "HTTP/3" => "3",
-                _ => "1.1",
-            };
-            IHttpConnectionFeature c = conn.Connection;
-            using OwnedRef client = c.RemoteIpAddress is { } remote ? PyTuples.Of(PyStr.FromString(remote.ToString()), Long(c.RemotePort)) : None();
-            using OwnedRef server = c.LocalIpAddress is { } local ? PyTuples.Of(PyStr.FromString(local.ToString()), Long(c.LocalPort)) : None();
-            return PyTuples.Of(
-                Long((long)AsgiEventKind.New),
-                Long(conn.Id),
-                PyStr.FromString(conn.IsWebSocket ? "websocket" : "http"),
-                PyStr.FromString(conn.Method),
-                PyStr.FromString(conn.UrlScheme),
-                Latin1Bytes(rawPath),
-                Latin1Bytes(query),
-                headers.Move(),
-                PyStr.FromString(version),
-                client.Move(),
-                server.Move(),
-                subprotocols.Move());
         }
+        string version = conn.Protocol switch
+        {
+            "HTTP/2" => "2",
+            "HTTP/1.0" => "1.0",
+            "HTTP/3" => "3",
+            _ => "1.1",
+        };
+        IHttpConnectionFeature c = conn.Connection;
+        OwnedRef client = c.RemoteIpAddress is { } remote ? PyTuples.Of(PyStr.FromString(remote.ToString()), Long(c.RemotePort)) : None();
+        OwnedRef server = c.LocalIpAddress is { } local ? PyTuples.Of(PyStr.FromString(local.ToString()), Long(c.LocalPort)) : None();
+        return PyTuples.Of(
+            Long((long)AsgiEventKind.New),
+            Long(conn.Id),
+            PyStr.FromString(conn.IsWebSocket ? "websocket" : "http"),
+            PyStr.FromString(conn.Method),
+            PyStr.FromString(conn.UrlScheme),
+            Latin1Bytes(rawPath),
+            Latin1Bytes(query),
+            headers,
+            PyStr.FromString(version),
+            client,
+            server,
+            subprotocols);
     }
 
     /// <summary>Status and headers go into Kestrel's response; nothing is sent before the first body write.</summary>
@@ -580,11 +580,11 @@ internal sealed class AsgiLoop : IPyFunctionTarget
             if (buffer.Length > 0 || result.IsCompleted)
             {
                 int n = (int)Math.Min(buffer.Length, MaxChunk);
-                using OwnedRef bytes = CPython.PyBytes_FromSize(n, out Span<byte> span).OrThrow();
+                OwnedRef bytes = CPython.PyBytes_FromSize(n, out Span<byte> span).OrThrow();
                 buffer.Slice(0, n).CopyTo(span);
                 bool more = !(result.IsCompleted && n == buffer.Length);
                 reader.AdvanceTo(buffer.GetPosition(n));
-                return PyTuples.Of(bytes.Move(), Bool(more));
+                return PyTuples.Of(bytes, Bool(more));
             }
             reader.AdvanceTo(buffer.Start);
         }
