@@ -618,8 +618,9 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         {
             return None();
         }
-        if (error is not null && !conn.Completed)
+        if (error is not null)
         {
+            // Also when the response went out already (a framework's own 500 page re-raises).
             _log.Exception($"Error handling request {conn.RawTarget}\n{error.TrimEnd('\n')}");
         }
         if (conn.Completed)
