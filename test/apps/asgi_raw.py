@@ -19,7 +19,8 @@ async def app(scope, receive, send):
                 if os.environ.get("ASGI_FAIL_STARTUP"):
                     await send({"type": "lifespan.startup.failed", "message": "database unreachable"})
                     return
-                scope["state"]["answer"] = 42
+                if "state" in scope:  # ASGI 2.4's lifespan state; uvicorn 0.17 (spec 2.3) has none
+                    scope["state"]["answer"] = 42
                 _mark("startup")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -59,7 +60,7 @@ async def app(scope, receive, send):
         "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
         "client": list(scope["client"]) if scope.get("client") else None,
         "server": list(scope["server"]) if scope.get("server") else None,
-        "state": scope.get("state", {}).get("answer"),
+        "state": (scope.get("state") or {}).get("answer"),
         "body": body.decode("latin-1"),
     }
     out = json.dumps(info).encode()

@@ -137,8 +137,12 @@ public sealed class AsgiTests
         Assert.Equal(s.Port, scope.GetProperty("server")[1].GetInt32());
         // Names are lowercase bytes; the value is as sent.
         Assert.Contains(scope.GetProperty("headers").EnumerateArray(), h => h[0].GetString() == "x-custom" && h[1].GetString() == "One");
-        // lifespan's state reaches every request scope.
-        Assert.Equal(42, scope.GetProperty("state").GetInt32());
+        if (server == "sharpicorn")
+        {
+            // lifespan's state reaches every request scope (ASGI 2.4). uvicorn 0.17 implements
+            // spec 2.3, which has no state: there the spec wins and uvicorn is not checked.
+            Assert.Equal(42, scope.GetProperty("state").GetInt32());
+        }
     }
 
     [Theory]
