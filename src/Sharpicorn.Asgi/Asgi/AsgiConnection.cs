@@ -75,6 +75,8 @@ internal sealed class AsgiConnection
 
     public CancellationTokenRegistration AbortRegistration { get; set; }
 
+    public CancellationTokenRegistration ClosedRegistration { get; set; }
+
     /// <summary>The loop this scope was dispatched to (its disconnect callback posts there).</summary>
     public AsgiLoop? LoopOwner { get; set; }
 
@@ -83,6 +85,7 @@ internal sealed class AsgiConnection
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
             AbortRegistration.Unregister();
+            ClosedRegistration.Unregister();
             Completion.TrySetResult();
         }
     }

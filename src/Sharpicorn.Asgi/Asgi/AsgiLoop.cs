@@ -32,6 +32,7 @@ using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using System.Net.Sockets;
 using Sharpicorn.Logging;
@@ -218,14 +219,22 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     {
         conn.Id = Interlocked.Increment(ref _nextId);
         _connections[conn.Id] = conn;
-        conn.AbortRegistration = conn.Lifetime.RequestAborted.UnsafeRegister(static s =>
-        {
-            var c = (AsgiConnection)s!;
-            c.LoopOwner!.Post(new AsgiEvent(AsgiEventKind.Disconnect, c));
-        }, conn);
         conn.LoopOwner = this;
+        conn.AbortRegistration = conn.Lifetime.RequestAborted.UnsafeRegister(OnGone, conn);
+        // The transport's own end of input: the front keeps a FIN from aborting the request
+        // (gunicorn answers half-closed clients), but ASGI tells the app, as uvicorn does.
+        if (conn.Features.Get<IConnectionLifetimeFeature>() is { } transport)
+        {
+            conn.ClosedRegistration = transport.ConnectionClosed.UnsafeRegister(OnGone, conn);
+        }
         Post(new AsgiEvent(AsgiEventKind.New, conn));
     }
+
+    private static readonly Action<object?> OnGone = static s =>
+    {
+        var c = (AsgiConnection)s!;
+        c.LoopOwner!.Post(new AsgiEvent(AsgiEventKind.Disconnect, c));
+    };
 
     /// <summary>Queues an event and wakes the loop if it is not already signalled (any thread; no GIL).</summary>
     public void Post(AsgiEvent ev)

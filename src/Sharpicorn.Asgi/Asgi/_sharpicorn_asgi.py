@@ -94,8 +94,8 @@ class _Http(_Conn):
 
     async def send(self, message):
         t = message["type"]
-        if self.disconnected:
-            raise ClientDisconnected("the client went away")
+        # Not refused on an http.disconnect alone: a client that only half-closed (FIN after its
+        # request) still reads the answer. A write the connection refuses raises below.
         if t == "http.response.body":
             if not self.started or self.done:
                 raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, "
@@ -106,7 +106,11 @@ class _Http(_Conn):
             more = message.get("more_body", False)
             if not more and not self.trailers:
                 self.done = True
-            if _body(self.id, body, more or self.trailers):
+            try:
+                pending = _body(self.id, body, more or self.trailers)
+            except OSError as e:
+                raise ClientDisconnected(str(e)) from None
+            if pending:
                 await self.wait()
         elif t == "http.response.start":
             if self.started:

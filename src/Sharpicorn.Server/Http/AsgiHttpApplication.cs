@@ -111,6 +111,7 @@ internal sealed class AsgiHttpApplication(AsgiLoop loop, AcceptGate gate, Server
     public void DisposeContext(AsgiConnection context, Exception? exception)
     {
         context.AbortRegistration.Unregister();
+        context.ClosedRegistration.Unregister();
         if (context.Id != 0)
         {
             gate.Completed();
