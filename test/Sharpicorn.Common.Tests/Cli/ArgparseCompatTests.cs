@@ -137,7 +137,7 @@ public sealed class ArgparseCompatTests
     [Theory]
     [InlineData("--reload-engine=poll", "--reload-engine poll has no effect: sharpicorn always uses its own file watcher")]
     [InlineData("--no-sendfile", "--no-sendfile has no effect: wsgi.file_wrapper files are always sent straight from their file descriptor")]
-    [InlineData("--asgi-loop=uvloop", "--asgi-loop uvloop has no effect: it applies to gunicorn's ASGI worker")]
+    [InlineData("--http-parser=python", "--http-parser python has no effect: requests are always parsed by Kestrel")]
     public void Parse_WarnedFlag_StartsWithAWarning(string arg, string warning)
     {
         ServerSettings s = Parse(arg, "app");
