@@ -226,6 +226,11 @@ internal static class Program
             log.Info($"Listening at: {string.Join(',', listeners.Select(l => l.Describe(settings.IsSsl)))} ({pid})");
             log.Info($"Using worker: {settings.WorkerClass}");
             Platform.SdNotify.Send("READY=1\nSTATUS=sharpicorn arbiter booted", log);
+            if (settings.WorkerClass == "asgi")
+            {
+                // -k asgi, uvicorn.workers.UvicornWorker and uvicorn_worker.UvicornWorker all land here.
+                log.Info("ASGI: served by sharpicorn's own implementation (one asyncio loop per worker), not by uvicorn");
+            }
             if (hooks is not null)
             {
                 hooks.Listening([.. listeners.Select(l => l.Fd)]);

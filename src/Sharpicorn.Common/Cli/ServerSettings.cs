@@ -20,6 +20,27 @@ internal sealed class ServerSettings
     /// <summary>worker_class: sync. sync and gthread both run on sharpicorn's thread pool.</summary>
     public string WorkerClass { get; set; } = "sync";
 
+    /// <summary>sharpicorn's own: auto (detected from the app), asgi or wsgi.</summary>
+    public string Interface { get; set; } = "auto";
+
+    /// <summary>asgi_loop: auto (uvloop when importable).</summary>
+    public string AsgiLoop { get; set; } = "auto";
+
+    /// <summary>asgi_lifespan: auto.</summary>
+    public string AsgiLifespan { get; set; } = "auto";
+
+    /// <summary>asgi_disconnect_grace_period: 3 seconds.</summary>
+    public int AsgiDisconnectGracePeriod { get; set; } = 3;
+
+    /// <summary>root_path: "".</summary>
+    public string RootPath { get; set; } = "";
+
+    /// <summary>sharpicorn's own: 16 MiB, uvicorn's --ws-max-size.</summary>
+    public int WebsocketMaxMessageSize { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>True when the worker serves ASGI whatever the app looks like (--interface asgi or -k asgi).</summary>
+    public bool ForcesAsgi => Interface == "asgi" || (WorkerClass == "asgi" && Interface != "wsgi");
+
     /// <summary>threads: 1.</summary>
     public int Threads { get; set; } = 1;
 

@@ -195,7 +195,10 @@ internal sealed class AcceptGate : IRequestObserver
         Wake();
     }
 
-    public void Dispatched(WsgiRequest request)
+    public void Dispatched(WsgiRequest request) => Dispatched(request.Features);
+
+    /// <summary>The same for any request (an ASGI scope): before it is handed on.</summary>
+    public void Dispatched(Microsoft.AspNetCore.Http.Features.IFeatureCollection features)
     {
         if (_limit > 0)
         {
@@ -210,7 +213,7 @@ internal sealed class AcceptGate : IRequestObserver
             }
         }
         // The first request of a fresh connection takes over the slot its connection held.
-        if (_sync && Volatile.Read(ref _fresh) != 0 && request.Features.Get<FreshConnection>() is { } fresh && fresh.Claim())
+        if (_sync && Volatile.Read(ref _fresh) != 0 && features.Get<FreshConnection>() is { } fresh && fresh.Claim())
         {
             Interlocked.Decrement(ref _fresh);
             return;

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
@@ -14,8 +15,9 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
 {
     private const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
 
-    /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners), accepting only what <paramref name="gate"/> lets through.</summary>
-    public static async Task<KestrelFront> StartAsync(IEnumerable<ulong> listenFds, ServerSettings settings, WsgiHttpApplication app, AcceptGate gate, ForwardedScheme forwarded, TlsSetup? tls, ErrorLog log, ILoggerFactory loggerFactory)
+    /// <summary>Starts Kestrel on descriptors this process owns (a worker's inherited listeners), accepting only what <paramref name="gate"/> lets through; <paramref name="app"/> is the WSGI or the ASGI hand-off.</summary>
+    public static async Task<KestrelFront> StartAsync<TContext>(IEnumerable<ulong> listenFds, ServerSettings settings, IHttpApplication<TContext> app, AcceptGate gate, ForwardedScheme forwarded, TlsSetup? tls, ErrorLog log, ILoggerFactory loggerFactory)
+        where TContext : notnull
     {
         // A bare LF ending the request line or a header is a request-smuggling vector behind a
         // proxy that reads it differently (RFC 9112 2.2 allows rejecting it; gunicorn 22+

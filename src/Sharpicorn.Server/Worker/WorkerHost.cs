@@ -21,6 +21,7 @@
 // worker_int on INT/QUIT, worker_abort on ABRT; worker_exit after "Worker exiting", on every exit.
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using Sharpicorn.Asgi;
 using Sharpicorn.Protocol;
 using Sharpicorn.Cli;
 using Sharpicorn.Http;
@@ -40,7 +41,7 @@ internal static class WorkerHost
         if (Environment.GetEnvironmentVariable(WorkerEnvironment.PreloadCheck) is not null)
         {
             // --preload: prove the app loads, before any worker is started.
-            PythonWorkerPool? loaded = Boot(settings, log, null, args, null, out _, out int code);
+            PythonWorkerPool? loaded = Boot(settings, log, null, args, null, out _, out int code, out _);
             return loaded is null ? code : ExitCodes.Ok;
         }
         log.Info($"Booting worker with pid: {pid}");
@@ -91,8 +92,8 @@ internal static class WorkerHost
         using IDisposable registrations = RegisterSignals(signals.Writer);
 
         AccessLog? access = AccessLog.Create(settings);
-        PythonWorkerPool? pool = Boot(settings, log, access, args, identity, out WorkerHooks? hooks, out int failure);
-        if (pool is null)
+        PythonWorkerPool? pool = Boot(settings, log, access, args, identity, out WorkerHooks? hooks, out int failure, out nint asgiApp);
+        if (pool is null && asgiApp == 0)
         {
             return Exit(failure);
         }
@@ -100,6 +101,11 @@ internal static class WorkerHost
         {
             // gunicorn: an exception before the worker booted is a boot failure; the arbiter halts.
             return Exit(ExitCodes.WorkerBootError);
+        }
+        if (pool is null)
+        {
+            // An ASGI app: one event loop instead of the Python threads (AsgiWorkerHost).
+            return await AsgiWorkerHost.RunAsync(settings, forwarded, log, access, asgiApp, channel, masterPid, fds, tls, signals, Exit).ConfigureAwait(false);
         }
 
         long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
@@ -258,11 +264,15 @@ internal static class WorkerHost
         }
     }
 
-    /// <summary>Python, post_fork, the app and the Python threads; null with gunicorn's exit code on failure. <paramref name="hooks"/> is set once loaded, even then.</summary>
-    private static PythonWorkerPool? Boot(ServerSettings settings, ErrorLog log, AccessLog? access, string[] args, WorkerIdentity? identity, out WorkerHooks? hooks, out int failure)
+    /// <summary>
+    /// Python, post_fork, the app and the Python threads; null with gunicorn's exit code on failure. <paramref name="hooks"/> is set once loaded, even then.
+    /// An ASGI app (detected, or forced by --interface / -k) gives null with <paramref name="asgiApp"/> set: no Python threads are started for it.
+    /// </summary>
+    private static PythonWorkerPool? Boot(ServerSettings settings, ErrorLog log, AccessLog? access, string[] args, WorkerIdentity? identity, out WorkerHooks? hooks, out int failure, out nint asgiApp)
     {
         failure = ExitCodes.Ok;
         hooks = null;
+        asgiApp = 0;
         try
         {
             string interpreter = PythonLocator.Resolve(settings.Python)
@@ -322,7 +332,18 @@ internal static class WorkerHost
         {
             try
             {
-                app = WsgiApp.Load(settings.AppModule, log.Raw, hooks is { WrapsRequests: true } ? hooks.Wrap : null, settings.Paste, settings.PasteGlobalConf, settings.Spew);
+                Func<nint, nint>? wrap = hooks is { WrapsRequests: true } ? hooks.Wrap : null;
+                if (wrap is not null && settings.Interface != "wsgi")
+                {
+                    // pre_request/post_request wrap a WSGI call; an ASGI app is served unwrapped.
+                    Func<nint, nint> wsgiWrap = wrap;
+                    wrap = c => settings.ForcesAsgi || AsgiLoop.IsAsgi(c) ? c : wsgiWrap(c);
+                }
+                app = WsgiApp.Load(settings.AppModule, log.Raw, wrap, settings.Paste, settings.PasteGlobalConf, settings.Spew);
+                if (settings.ForcesAsgi || (settings.Interface == "auto" && AsgiLoop.IsAsgi(app.Callable)))
+                {
+                    asgiApp = app.Callable;
+                }
             }
             catch (PythonException e)
             {
@@ -340,6 +361,10 @@ internal static class WorkerHost
             }
         }
 
+        if (asgiApp != 0)
+        {
+            return null;
+        }
         int workers = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Workers), out int n) ? n : settings.Workers;
         var workerSettings = new WorkerSettings
         {

@@ -159,7 +159,7 @@ public sealed class ArgparseCompatTests
     }
 
     [Theory]
-    [InlineData("--asgi-loop=uvloop", "--asgi-loop uvloop has no effect: it applies to gunicorn's ASGI worker")]
+    [InlineData("--http-parser=python", "--http-parser python has no effect: requests are always parsed by Kestrel")]
     public void Parse_WarnedFlag_StartsWithAWarning(string arg, string warning)
     {
         ServerSettings s = Parse(arg, "app");

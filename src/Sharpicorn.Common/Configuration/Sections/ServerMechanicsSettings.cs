@@ -272,11 +272,10 @@ internal static class ServerMechanicsSettings
         new StringSetting
         {
             Name = "root_path", Section = Section.ServerMechanics, Flags = ["--root-path"], Meta = "STRING",
-            Help = "The root path of gunicorn's ASGI apps.",
+            Help = "The root path of ASGI apps (the scope's root_path).",
             Default = "", DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.AcceptedWithWarning,
-            Reason = "has no effect: it applies to gunicorn's ASGI worker, and sharpicorn runs WSGI apps only",
-            Instead = "For a WSGI app, set SCRIPT_NAME in the environment",
+            Set = (s, v) => s.RootPath = v ?? "", Get = s => s.RootPath,
+            Notes = "ASGI only; for a WSGI app, set SCRIPT_NAME in the environment.",
         },
     ];
 }

@@ -30,6 +30,22 @@ internal static class SharpicornSettings
             Set = (s, v) => s.MetricsBind = v, Get = s => s.MetricsBind,
             Notes = "Any path answers (/metrics by convention). Requests by method and status, a duration histogram, in-flight requests, bytes in and out, workers, restarts by reason, per-worker RSS and each listener's accept-queue depth (TCP_INFO). Counters include the workers that were replaced, so they never go backwards while the master runs.",
         },
+        new StringSetting
+        {
+            Name = "interface", Section = Section.Sharpicorn, Flags = ["--interface"], Meta = "STRING", SharpicornOnly = true,
+            Help = "The app's interface: auto, asgi or wsgi.",
+            Default = "auto", DefaultOrigin = "sharpicorn's own; auto, as granian's --interface picks per app",
+            Choices = ["auto", "asgi", "wsgi"], IgnoreCase = true,
+            Set = (s, v) => s.Interface = (v ?? "auto").ToLowerInvariant(), Get = s => s.Interface,
+            Notes = "`auto`: an `async def` callable, or an object whose `__call__` is a coroutine function, is ASGI 3; anything else is WSGI. `-k asgi` (or uvicorn's worker classes) means `asgi`.",
+        },
+        new IntSetting
+        {
+            Name = "websocket_max_message_size", Section = Section.Sharpicorn, Flags = ["--websocket-max-message-size"], Meta = "INT", SharpicornOnly = true,
+            Help = "Bytes one WebSocket message may have (ASGI); a bigger one closes the connection with 1009.",
+            Default = 16 * 1024 * 1024, DefaultOrigin = "sharpicorn's own; 16 MiB, uvicorn's --ws-max-size", Min = 1,
+            Set = (s, v) => s.WebsocketMaxMessageSize = v, Get = s => s.WebsocketMaxMessageSize,
+        },
         new IntSetting
         {
             Name = "boot_timeout", Section = Section.Sharpicorn, Flags = ["--boot-timeout"], Meta = "INT", SharpicornOnly = true,

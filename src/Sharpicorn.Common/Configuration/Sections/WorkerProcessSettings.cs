@@ -3,8 +3,6 @@ namespace Sharpicorn.Configuration.Sections;
 /// <summary>gunicorn's "Worker Processes" section.</summary>
 internal static class WorkerProcessSettings
 {
-    private const string AsgiOnly = "has no effect: it applies to gunicorn's ASGI worker, and sharpicorn runs WSGI apps only";
-
     public static readonly Setting[] All =
     [
         new IntSetting
@@ -17,11 +15,11 @@ internal static class WorkerProcessSettings
         new StringSetting
         {
             Name = "worker_class", Section = Section.WorkerProcesses, Flags = ["-k", "--worker-class"], Meta = "STRING",
-            Help = "sync or gthread; both run on sharpicorn's Python threads.",
+            Help = "sync, gthread (WSGI, on sharpicorn's Python threads) or asgi (one asyncio loop per worker).",
             Default = "sync", DefaultOrigin = "gunicorn's default",
             Validate = WorkerClass,
             Set = (s, v) => s.WorkerClass = v ?? "sync", Get = s => s.WorkerClass,
-            Notes = "Only `sync` and `gthread` (and their gunicorn class paths) are accepted; gevent, eventlet, tornado, gunicorn's asgi and uvicorn's workers are refused. Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. As in gunicorn, `sync` with `--threads` > 1 is `gthread`. The class decides when a worker accepts: `sync` only while a Python thread is free (a busy worker leaves new connections in the kernel backlog for an idle one), `gthread` while it has fewer than `worker_connections` requests in progress (running or queued for a thread); idle keep-alive connections and heads still arriving do not count. A sync worker keeps connections alive, which gunicorn's does not.",
+            Notes = "`sync` and `gthread` (and their gunicorn class paths) are accepted, and for ASGI apps `asgi`, `uvicorn.workers.UvicornWorker` and `uvicorn_worker.UvicornWorker`, all served by sharpicorn's own ASGI implementation (an info line says so); gevent, eventlet and tornado are refused. An ASGI app is also detected without `-k` (see `interface`). Both classes run the same model: Kestrel in front, the app on `--threads` Python threads. As in gunicorn, `sync` with `--threads` > 1 is `gthread`. The class decides when a worker accepts: `sync` only while a Python thread is free (a busy worker leaves new connections in the kernel backlog for an idle one), `gthread` while it has fewer than `worker_connections` requests in progress (running or queued for a thread); idle keep-alive connections and heads still arriving do not count. A sync worker keeps connections alive, which gunicorn's does not.",
         },
         new IntSetting
         {
@@ -81,29 +79,31 @@ internal static class WorkerProcessSettings
             Name = "asgi_loop", Section = Section.WorkerProcesses, Flags = ["--asgi-loop"], Meta = "STRING",
             Help = "The event loop of gunicorn's ASGI worker: auto, asyncio or uvloop.",
             Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "asyncio", "uvloop"], IgnoreCase = true,
-            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+            Set = (s, v) => s.AsgiLoop = (v ?? "auto").ToLowerInvariant(), Get = s => s.AsgiLoop,
+            Notes = "`auto` takes uvloop when it is importable, else asyncio. One loop per worker, on its own Python thread.",
         },
         new StringSetting
         {
             Name = "asgi_lifespan", Section = Section.WorkerProcesses, Flags = ["--asgi-lifespan"], Meta = "STRING",
             Help = "ASGI lifespan handling of gunicorn's ASGI worker: auto, on or off.",
             Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "on", "off"], IgnoreCase = true,
-            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+            Set = (s, v) => s.AsgiLifespan = (v ?? "auto").ToLowerInvariant(), Get = s => s.AsgiLifespan,
+            Notes = "`auto`: an app that raises on the lifespan scope before its first message is served without lifespan, as uvicorn does; `on`: that is an error. `lifespan.startup.failed` stops the worker with exit code 3 and the app's message.",
         },
         new IntSetting
         {
             Name = "asgi_disconnect_grace_period", Section = Section.WorkerProcesses, Flags = ["--asgi-disconnect-grace-period"], Meta = "INT",
             Help = "Seconds an ASGI app gets to handle a client disconnect.",
-            Default = 3, DefaultOrigin = "gunicorn's default",
-            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
+            Default = 3, DefaultOrigin = "gunicorn's default", Min = 0,
+            Set = (s, v) => s.AsgiDisconnectGracePeriod = v, Get = s => s.AsgiDisconnectGracePeriod,
+            Notes = "After the client goes away the app's task gets this long to finish (it has been sent `http.disconnect`), then it is cancelled.",
         },
         new StringSetting
         {
             Name = "http_parser", Section = Section.WorkerProcesses, Flags = ["--http-parser"], Meta = "STRING",
             Help = "The HTTP parser of gunicorn's ASGI worker: auto, fast or python.",
             Default = "auto", DefaultOrigin = "gunicorn's default", Choices = ["auto", "fast", "python"], IgnoreCase = true,
-            Status = SettingStatus.AcceptedWithWarning, Reason = AsgiOnly,
-            Instead = "Requests are always parsed by Kestrel",
+            Status = SettingStatus.AcceptedWithWarning, Reason = "has no effect: requests are always parsed by Kestrel",
         },
     ];
 
@@ -111,6 +111,7 @@ internal static class WorkerProcessSettings
     {
         "sync" or "gunicorn.workers.sync.SyncWorker" or "egg:gunicorn#sync" => "sync",
         "gthread" or "gunicorn.workers.gthread.ThreadWorker" or "egg:gunicorn#gthread" => "gthread",
-        _ => throw new SettingException($"'{value}' is not supported; sharpicorn runs sync and gthread apps on its own Python threads (use --threads for concurrency)"),
+        "asgi" or "egg:gunicorn#asgi" or "gunicorn.workers.gasgi.ASGIWorker" or "uvicorn.workers.UvicornWorker" or "uvicorn_worker.UvicornWorker" => "asgi",
+        _ => throw new SettingException($"'{value}' is not supported; sharpicorn runs sync and gthread apps on its own Python threads (use --threads for concurrency) and ASGI apps on its own loop (-k asgi)"),
     };
 }

@@ -40,6 +40,7 @@ internal static unsafe partial class CPython
     private static delegate* unmanaged<nint, nint> s_PyList_Size;
     private static delegate* unmanaged<nint, nint, nint> s_PyList_GetItem;
     private static delegate* unmanaged<nint, nint, nint, int> s_PyList_SetItem;
+    private static delegate* unmanaged<nint, nint, int> s_PyList_Append;
     private static delegate* unmanaged<nint, nint> s_PyTuple_New;
     private static delegate* unmanaged<nint, nint> s_PyTuple_Size;
     private static delegate* unmanaged<nint, nint, nint> s_PyTuple_GetItem;
@@ -228,6 +229,9 @@ internal static unsafe partial class CPython
     /// <summary>Stores <paramref name="item"/> at <paramref name="index"/>, stealing it (even on failure).</summary>
     public static int PyList_SetItem(nint list, nint index, StolenRef item) => s_PyList_SetItem(list, index, item.Handle);
 
+    /// <summary>Appends <paramref name="item"/> (borrowed: the list takes its own reference); 0, or -1 with an error set.</summary>
+    public static int PyList_Append(nint list, nint item) => s_PyList_Append(list, item);
+
     public static OwnedRef PyTuple_New(nint size) => new(s_PyTuple_New(size));
 
     public static nint PyTuple_Size(nint tuple) => s_PyTuple_Size(tuple);
@@ -303,6 +307,7 @@ internal static unsafe partial class CPython
         s_PyList_Size = (delegate* unmanaged<nint, nint>)Export("PyList_Size");
         s_PyList_GetItem = (delegate* unmanaged<nint, nint, nint>)Export("PyList_GetItem");
         s_PyList_SetItem = (delegate* unmanaged<nint, nint, nint, int>)Export("PyList_SetItem");
+        s_PyList_Append = (delegate* unmanaged<nint, nint, int>)Export("PyList_Append");
         s_PyTuple_New = (delegate* unmanaged<nint, nint>)Export("PyTuple_New");
         s_PyTuple_Size = (delegate* unmanaged<nint, nint>)Export("PyTuple_Size");
         s_PyTuple_GetItem = (delegate* unmanaged<nint, nint, nint>)Export("PyTuple_GetItem");

@@ -1,0 +1,13 @@
+"""asgi_hello: a raw ASGI 3 app answering 'Hello, World!' (no framework)."""
+
+BODY = b"Hello, World!"
+START = {"type": "http.response.start", "status": 200,
+         "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(BODY)).encode())]}
+END = {"type": "http.response.body", "body": BODY}
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send(START)
+    await send(END)

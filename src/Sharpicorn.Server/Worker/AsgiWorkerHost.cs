@@ -1,0 +1,140 @@
+// Design notes
+// ------------
+// The worker's life once its app turned out to be ASGI (WorkerHost loaded it: detected, or
+// forced by --interface asgi / -k asgi). Boot order continues from WorkerHost's:
+//   the event loop's thread (AsgiLoop) -> lifespan startup (exit 3 with the app's message on
+//   lifespan.startup.failed) -> Kestrel on the inherited sockets -> "booted" -> heartbeat thread.
+// The heartbeat's progress is the loop's last wake-up: the heartbeat posts a tick every period,
+// so a loop that is blocked (an app calling time.sleep in a coroutine) stops making progress
+// and the arbiter's --timeout aborts the worker, as gunicorn's uvicorn worker would be.
+// Signals are WorkerHost's, with ASGI's stop: TERM drains (WebSockets get 1001, Connection:
+// close on HTTP/1.1 responses, Kestrel stops within graceful_timeout), then lifespan shutdown
+// runs on the loop before the worker exits.
+using System.Threading.Channels;
+using Sharpicorn.Asgi;
+using Sharpicorn.Cli;
+using Sharpicorn.Http;
+using Sharpicorn.Logging;
+using Sharpicorn.Platform;
+using Sharpicorn.Protocol;
+using Sharpicorn.Python;
+
+namespace Sharpicorn.Worker;
+
+internal static class AsgiWorkerHost
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Not a signal: the accept gate's "max_requests reached", queued on the signal loop.</summary>
+    private const int LimitReached = -1;
+
+    /// <summary>Serves <paramref name="app"/> (a reference the loop keeps) until a signal ends the worker; returns the exit code through <paramref name="exit"/>.</summary>
+    public static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, AccessLog? access, nint app, WorkerChannel channel, int masterPid, IEnumerable<ulong> fds, TlsSetup? tls, Channel<int> signals, Func<int, int> exit)
+    {
+        var options = new AsgiOptions
+        {
+            Loop = settings.AsgiLoop,
+            Lifespan = settings.AsgiLifespan,
+            RootPath = settings.RootPath,
+            RequestTimeout = settings.RequestTimeout,
+            DisconnectGracePeriod = settings.AsgiDisconnectGracePeriod,
+            WebSocketMaxMessageSize = settings.WebsocketMaxMessageSize,
+        };
+        AsgiLoop loop;
+        using (GilScope.Acquire())
+        {
+            loop = AsgiLoop.Create(log, options);
+            loop.Start(app);
+        }
+        (bool ok, string message) = await loop.Started.ConfigureAwait(false);
+        if (!ok)
+        {
+            // uvicorn's words; the arbiter then stops with gunicorn's "Worker failed to boot." (exit 3).
+            if (message.Length > 0)
+            {
+                log.Error(message.TrimEnd('\n'));
+            }
+            log.Error("Application startup failed. Exiting.");
+            return exit(ExitCodes.WorkerBootError);
+        }
+
+        long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);
+        AsgiHttpApplication? asgi = null;
+        // ASGI is gthread's rule: accept while requests in progress < worker_connections.
+        var gate = new AcceptGate(false, settings.WorkerConnections, maxRequests, () =>
+        {
+            if (asgi is not null)
+            {
+                asgi.Draining = true;
+            }
+            signals.Writer.TryWrite(LimitReached);
+        }, null, AcceptGate.MaxOpenConnections(OpenFileLimit.Current));
+        asgi = new AsgiHttpApplication(loop, gate, settings, forwarded, log, access);
+        KestrelFront front = await KestrelFront.StartAsync(fds, settings, asgi, gate, forwarded, tls, log, new KestrelLoggerFactory(log)).ConfigureAwait(false);
+        channel.Send(WorkerMessage.Booted);
+
+        using var heartbeat = new CancellationTokenSource();
+        var beat = new Thread(() => Heartbeat(loop, channel, masterPid, signals.Writer, heartbeat.Token)) { IsBackground = true, Name = "asgi heartbeat" };
+        beat.Start();
+
+        while (true)
+        {
+            int signal = await signals.Reader.ReadAsync().ConfigureAwait(false);
+            switch (signal)
+            {
+                case Posix.SIGUSR1:
+                    log.Reopen();
+                    access?.Reopen();
+                    continue;
+                case Posix.SIGABRT:
+                    return exit(1);
+                case LimitReached:
+                    log.Info("Autorestarting worker after current request.");
+                    channel.Send(WorkerMessage.Retire);
+                    await GracefulStopAsync(front, loop, asgi, settings, log).ConfigureAwait(false);
+                    break;
+                case Posix.SIGTERM:
+                    await GracefulStopAsync(front, loop, asgi, settings, log).ConfigureAwait(false);
+                    break;
+                default:
+                    using (var now = new CancellationTokenSource(TimeSpan.Zero))
+                    {
+                        await front.StopAsync(now.Token).ConfigureAwait(false);
+                    }
+                    break;
+            }
+            await heartbeat.CancelAsync().ConfigureAwait(false);
+            return exit(ExitCodes.Ok);
+        }
+    }
+
+    private static async Task GracefulStopAsync(KestrelFront front, AsgiLoop loop, AsgiHttpApplication asgi, ServerSettings settings, ErrorLog log)
+    {
+        long deadline = Environment.TickCount64 + (settings.GracefulTimeout * 1000L);
+        asgi.Draining = true;
+        loop.CloseWebSockets();
+        await front.DrainAsync(TimeSpan.FromSeconds(Math.Min(settings.GracefulTimeout, settings.KeepAlive + 1)), () => log.Debug("Stopped accepting; draining open connections")).ConfigureAwait(false);
+        using (var rest = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64))))
+        {
+            await front.StopAsync(rest.Token).ConfigureAwait(false);
+        }
+        // Lifespan shutdown, within what is left of graceful_timeout.
+        loop.Stop();
+        long left = Math.Max(0, deadline - Environment.TickCount64);
+        await Task.WhenAny(loop.Stopped, Task.Delay(TimeSpan.FromMilliseconds(left))).ConfigureAwait(false);
+    }
+
+    private static void Heartbeat(AsgiLoop loop, WorkerChannel channel, int masterPid, ChannelWriter<int> signals, CancellationToken stop)
+    {
+        while (!stop.WaitHandle.WaitOne(Period))
+        {
+            loop.Tick();
+            if (!channel.Send(WorkerMessage.Heartbeat, loop.LastDrainMs) || Posix.GetParentPid() != masterPid)
+            {
+                // The arbiter is gone: stop now, as gunicorn's workers do.
+                signals.TryWrite(Posix.SIGQUIT);
+                return;
+            }
+        }
+    }
+}
