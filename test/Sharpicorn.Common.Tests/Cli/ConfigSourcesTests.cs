@@ -62,7 +62,7 @@ public sealed class ConfigSourcesTests
     [Fact]
     public void Parse_WarnedSettingInFile_WarningNamesTheFile()
     {
-        Assert.StartsWith("conf.py: root_path = /x has no effect: it applies to gunicorn's ASGI worker", Assert.Single(Parse("""{"root_path": "/x"}""", ["app"]).Warnings), StringComparison.Ordinal);
+        Assert.StartsWith("conf.py: http_parser = python has no effect: requests are always parsed by Kestrel", Assert.Single(Parse("""{"http_parser": "python"}""", ["app"]).Warnings), StringComparison.Ordinal);
     }
 
     [Fact]

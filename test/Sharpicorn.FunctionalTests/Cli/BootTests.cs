@@ -199,8 +199,8 @@ public sealed class BootTests
     [Fact]
     public void WarnedSetting_WarningAtStartup()
     {
-        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--root-path", "/x", "wsgi_basic:app"]);
-        s.WaitForLog("[WARNING] --root-path /x has no effect: it applies to gunicorn's ASGI worker");
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, "--http-parser", "python", "wsgi_basic:app"]);
+        s.WaitForLog("[WARNING] --http-parser python has no effect: requests are always parsed by Kestrel");
         Assert.Equal(200, RawHttp.Get(s.Port, "/environ").Status);
     }
 
