@@ -35,6 +35,15 @@ internal static class KestrelLimits
         int http2List = s.Http2MaxHeaderListSize <= 0 ? int.MaxValue : s.Http2MaxHeaderListSize;
         limits.MaxRequestHeadersTotalSize = Math.Max(http1Total, http2List);
 
+        // Kestrel refuses to start when its read-ahead buffer (1 MiB by default) is smaller than
+        // a request line or a head it allows, so gunicorn's "0, unlimited" (or any limits over
+        // 1 MiB) grow the buffer with them instead of crashing every worker at boot.
+        long head = Math.Max(limits.MaxRequestHeadersTotalSize, limits.MaxRequestLineSize);
+        if (limits.MaxRequestBufferSize is long buffer && buffer < head)
+        {
+            limits.MaxRequestBufferSize = head;
+        }
+
         // gunicorn has no body-size cap; Kestrel's default is 30 MB.
         limits.MaxRequestBodySize = null;
 

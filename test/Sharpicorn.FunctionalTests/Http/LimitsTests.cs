@@ -118,3 +118,19 @@ public sealed class ConfiguredLimitsTests : IDisposable
 
     public void Dispose() => _server.Dispose();
 }
+
+public sealed class UnlimitedLimitsTests
+{
+    [Theory]
+    [InlineData("--limit-request-field_size")]
+    [InlineData("--limit-request-fields")]
+    [InlineData("--limit-request-line")]
+    [InlineData("--http2-max-header-list-size")]
+    public void Limit_Zero_UnlimitedAndServing(string flag)
+    {
+        // gunicorn's 0 means unlimited; Kestrel's option validation used to stop every worker at boot.
+        using var s = ServerProcess.Start(["--python", Repo.DebianPython, flag, "0", "wsgi_basic:app"]);
+        HttpReply r = HttpReply.Parse(RawHttp.Exchange(s.Port, $"GET /environ HTTP/1.1\r\nHost: t\r\nX-Big: {new string('b', 20000)}\r\nConnection: close\r\n\r\n"));
+        Assert.Equal(flag is "--limit-request-field_size" ? 200 : 431, r.Status);
+    }
+}
