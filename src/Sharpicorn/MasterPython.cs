@@ -21,12 +21,7 @@ internal static class MasterPython
         hooks = null;
         try
         {
-            string interpreter = PythonLocator.Resolve(settings.Python)
-                ?? throw new PythonBootException("no Python interpreter found: pass --python PATH, set SHARPICORN_PYTHON, activate a virtualenv, or put python3 on PATH.");
-            InterpreterInfo info = InterpreterInfo.Probe(interpreter);
-            var front = settings.PythonPath.Select(Path.GetFullPath).ToList();
-            front.Add(Directory.GetCurrentDirectory());
-            PythonRuntime.Initialize(info, front, [Environment.ProcessPath ?? "sharpicorn", .. args]);
+            InterpreterInfo info = EmbeddedPython.Start(settings, args);
             log.Debug($"Embedded CPython {info.Version} from {info.Interpreter} in the master");
         }
         catch (PythonBootException e)
