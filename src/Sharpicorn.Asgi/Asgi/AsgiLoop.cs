@@ -80,6 +80,7 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     private readonly ErrorLog _log;
     private readonly AsgiOptions _options;
     private readonly nint _moduleDict;
+    private readonly ScopeCache _scopeCache = new();
     private PyTarget? _target;
     private Socket? _wakeWriter;
     private nint _wakeFd;
@@ -359,16 +360,8 @@ internal sealed class AsgiLoop : IPyFunctionTarget
 
     private static OwnedRef Long(long v) => CPython.PyLong_FromLongLong(v).OrThrow();
 
-    private static OwnedRef Latin1Bytes(string s)
-    {
-        int n = Encoding.Latin1.GetByteCount(s);
-        OwnedRef bytes = CPython.PyBytes_FromSize(n, out Span<byte> span).OrThrow();
-        Encoding.Latin1.GetBytes(s, span);
-        return bytes;
-    }
-
     /// <summary>(NEW, id, type, method, scheme, raw_path, query_string, headers, http_version, client, server, subprotocols).</summary>
-    private static OwnedRef ScopeTuple(AsgiConnection conn)
+    private OwnedRef ScopeTuple(AsgiConnection conn)
     {
         IHttpRequestFeature request = conn.Request;
         string target = conn.RawTarget;
@@ -387,15 +380,15 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         OwnedRef subprotocols = CPython.PyList_New(0).OrThrow();
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in request.Headers)
         {
-            string name = h.Key.ToLowerInvariant();
+            bool subprotocolHeader = conn.IsWebSocket && string.Equals(h.Key, "sec-websocket-protocol", StringComparison.OrdinalIgnoreCase);
             foreach (string? value in h.Value)
             {
-                using OwnedRef pair = PyTuples.Of(Latin1Bytes(name), Latin1Bytes(value ?? ""));
+                using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(h.Key), ScopeCache.Latin1Bytes(value ?? ""));
                 if (CPython.PyList_Append(headers.Handle, pair.Handle) != 0)
                 {
                     PythonException.ThrowPending();
                 }
-                if (conn.IsWebSocket && name == "sec-websocket-protocol" && value is not null)
+                if (subprotocolHeader && value is not null)
                 {
                     foreach (string p in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
@@ -417,17 +410,17 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         };
         IHttpConnectionFeature c = conn.Connection;
         OwnedRef client = c.RemoteIpAddress is { } remote ? PyTuples.Of(PyStr.FromString(remote.ToString()), Long(c.RemotePort)) : None();
-        OwnedRef server = c.LocalIpAddress is { } local ? PyTuples.Of(PyStr.FromString(local.ToString()), Long(c.LocalPort)) : None();
+        OwnedRef server = c.LocalIpAddress is { } local ? _scopeCache.Server(local, c.LocalPort) : None();
         return PyTuples.Of(
             Long((long)AsgiEventKind.New),
             Long(conn.Id),
-            PyStr.FromString(conn.IsWebSocket ? "websocket" : "http"),
-            PyStr.FromString(conn.Method),
-            PyStr.FromString(conn.UrlScheme),
-            Latin1Bytes(rawPath),
-            Latin1Bytes(query),
+            _scopeCache.Str(conn.IsWebSocket ? "websocket" : "http"),
+            _scopeCache.Str(conn.Method),
+            _scopeCache.Str(conn.UrlScheme),
+            ScopeCache.Latin1Bytes(rawPath),
+            ScopeCache.Latin1Bytes(query),
             headers,
-            PyStr.FromString(version),
+            _scopeCache.Str(version),
             client,
             server,
             subprotocols);
