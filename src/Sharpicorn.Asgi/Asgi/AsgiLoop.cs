@@ -65,6 +65,9 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     private const int MiscPathsend = 3;
     private const int MiscTimeout = 4;
 
+    /// <summary>A WsMessage event's Value for a text message (its Data is then UTF-8).</summary>
+    private const long TextMessage = 1;
+
     private const int FlagNotStarted = 1;
     private const int FlagIncomplete = 2;
 
@@ -80,6 +83,7 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     private readonly ErrorLog _log;
     private readonly AsgiOptions _options;
     private readonly nint _moduleDict;
+    private readonly ScopeCache _scopeCache = new();
     private PyTarget? _target;
     private Socket? _wakeWriter;
     private nint _wakeFd;
@@ -349,7 +353,11 @@ internal sealed class AsgiLoop : IPyFunctionTarget
             case AsgiEventKind.Body:
                 return PyTuples.Of(Long((long)ev.Kind), Long(id), PyStr.Bytes(((byte[])ev.Data!).AsSpan(0, (int)ev.Value)), Bool(ev.More));
             case AsgiEventKind.WsMessage:
-                return PyTuples.Of(Long((long)ev.Kind), Long(id), ev.Data is string text ? PyStr.FromString(text) : PyStr.Bytes((byte[])ev.Data!));
+                {
+                    // Text arrives as UTF-8 bytes the WebSocket already validated: one decode, straight into a str.
+                    byte[] payload = (byte[])ev.Data!;
+                    return PyTuples.Of(Long((long)ev.Kind), Long(id), ev.Value == TextMessage ? Utf8Text(payload) : PyStr.Bytes(payload));
+                }
             case AsgiEventKind.WsClosed:
                 return PyTuples.Of(Long((long)ev.Kind), Long(id), Long(ev.Value));
             default:
@@ -357,18 +365,22 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         }
     }
 
-    private static OwnedRef Long(long v) => CPython.PyLong_FromLongLong(v).OrThrow();
-
-    private static OwnedRef Latin1Bytes(string s)
+    private static OwnedRef Utf8Text(byte[] utf8)
     {
-        int n = Encoding.Latin1.GetByteCount(s);
-        OwnedRef bytes = CPython.PyBytes_FromSize(n, out Span<byte> span).OrThrow();
-        Encoding.Latin1.GetBytes(s, span);
-        return bytes;
+        OwnedRef text = CPython.PyUnicode_FromStringAndSize(utf8);
+        if (text.IsNull)
+        {
+            // Not valid UTF-8 after all: replacement characters, as a .NET decode gives.
+            CPython.PyErr_Clear();
+            return PyStr.FromString(Encoding.UTF8.GetString(utf8));
+        }
+        return text;
     }
 
+    private static OwnedRef Long(long v) => CPython.PyLong_FromLongLong(v).OrThrow();
+
     /// <summary>(NEW, id, type, method, scheme, raw_path, query_string, headers, http_version, client, server, subprotocols).</summary>
-    private static OwnedRef ScopeTuple(AsgiConnection conn)
+    private OwnedRef ScopeTuple(AsgiConnection conn)
     {
         IHttpRequestFeature request = conn.Request;
         string target = conn.RawTarget;
@@ -387,15 +399,15 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         OwnedRef subprotocols = CPython.PyList_New(0).OrThrow();
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in request.Headers)
         {
-            string name = h.Key.ToLowerInvariant();
+            bool subprotocolHeader = conn.IsWebSocket && string.Equals(h.Key, "sec-websocket-protocol", StringComparison.OrdinalIgnoreCase);
             foreach (string? value in h.Value)
             {
-                using OwnedRef pair = PyTuples.Of(Latin1Bytes(name), Latin1Bytes(value ?? ""));
+                using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(h.Key), ScopeCache.Latin1Bytes(value ?? ""));
                 if (CPython.PyList_Append(headers.Handle, pair.Handle) != 0)
                 {
                     PythonException.ThrowPending();
                 }
-                if (conn.IsWebSocket && name == "sec-websocket-protocol" && value is not null)
+                if (subprotocolHeader && value is not null)
                 {
                     foreach (string p in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
@@ -417,17 +429,17 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         };
         IHttpConnectionFeature c = conn.Connection;
         OwnedRef client = c.RemoteIpAddress is { } remote ? PyTuples.Of(PyStr.FromString(remote.ToString()), Long(c.RemotePort)) : None();
-        OwnedRef server = c.LocalIpAddress is { } local ? PyTuples.Of(PyStr.FromString(local.ToString()), Long(c.LocalPort)) : None();
+        OwnedRef server = c.LocalIpAddress is { } local ? _scopeCache.Server(local, c.LocalPort) : None();
         return PyTuples.Of(
             Long((long)AsgiEventKind.New),
             Long(conn.Id),
-            PyStr.FromString(conn.IsWebSocket ? "websocket" : "http"),
-            PyStr.FromString(conn.Method),
-            PyStr.FromString(conn.UrlScheme),
-            Latin1Bytes(rawPath),
-            Latin1Bytes(query),
+            _scopeCache.Str(conn.IsWebSocket ? "websocket" : "http"),
+            _scopeCache.Str(conn.Method),
+            _scopeCache.Str(conn.UrlScheme),
+            ScopeCache.Latin1Bytes(rawPath),
+            ScopeCache.Latin1Bytes(query),
             headers,
-            PyStr.FromString(version),
+            _scopeCache.Str(version),
             client,
             server,
             subprotocols);
@@ -758,28 +770,36 @@ internal sealed class AsgiLoop : IPyFunctionTarget
                     {
                         return Disconnected();
                     }
-                    byte[] data;
+                    ReadOnlySpan<byte> payload;
                     WebSocketMessageType type;
                     if (CPython.Py_TYPE(a) == CPython.PyUnicode_Type)
                     {
-                        data = Encoding.UTF8.GetBytes(PyStr.ToStringOrEmpty(a));
+                        // The str's own UTF-8 (cached by CPython): no detour through a .NET string.
+                        if (!CPython.PyUnicode_AsUTF8AndSize(a, out payload))
+                        {
+                            return default;
+                        }
                         type = WebSocketMessageType.Text;
                     }
-                    else if (CPython.PyBytes_AsStringAndSize(a, out ReadOnlySpan<byte> bytes))
+                    else if (CPython.PyBytes_AsStringAndSize(a, out payload))
                     {
-                        data = bytes.ToArray();
                         type = WebSocketMessageType.Binary;
                     }
                     else
                     {
                         return default;
                     }
-                    ValueTask send = socket.SendAsync(data.AsMemory(), type, true, CancellationToken.None);
+                    // The socket may still read the payload after SendAsync returns (a send in
+                    // progress holds its lock), so it gets a pooled copy, returned once the send is done.
+                    byte[] data = ArrayPool<byte>.Shared.Rent(payload.Length);
+                    payload.CopyTo(data);
+                    ValueTask send = socket.SendAsync(data.AsMemory(0, payload.Length), type, true, CancellationToken.None);
                     if (send.IsCompletedSuccessfully)
                     {
+                        ArrayPool<byte>.Shared.Return(data);
                         return Bool(false);
                     }
-                    _ = AwaitSendAsync(send, conn);
+                    _ = AwaitSendAsync(send, conn, data);
                     return Bool(true);
                 }
             case WsClose:
@@ -838,7 +858,7 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         }
     }
 
-    private async Task AwaitSendAsync(ValueTask send, AsgiConnection conn)
+    private async Task AwaitSendAsync(ValueTask send, AsgiConnection conn, byte[]? pooled = null)
     {
         try
         {
@@ -848,6 +868,13 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             Post(new AsgiEvent(AsgiEventKind.WsClosed, conn, Value: 1006));
+        }
+        finally
+        {
+            if (pooled is not null)
+            {
+                ArrayPool<byte>.Shared.Return(pooled);
+            }
         }
     }
 
@@ -883,9 +910,9 @@ internal sealed class AsgiLoop : IPyFunctionTarget
                 message.Write(chunk.AsSpan(0, r.Count));
                 if (r.EndOfMessage)
                 {
-                    object data = r.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.WrittenSpan) : message.WrittenSpan.ToArray();
+                    byte[] data = message.WrittenSpan.ToArray();
                     message.ResetWrittenCount();
-                    Post(new AsgiEvent(AsgiEventKind.WsMessage, conn, data));
+                    Post(new AsgiEvent(AsgiEventKind.WsMessage, conn, data, r.MessageType == WebSocketMessageType.Text ? TextMessage : 0));
                 }
             }
         }

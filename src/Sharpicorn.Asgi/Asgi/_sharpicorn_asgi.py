@@ -258,7 +258,9 @@ def _timeout(conn):
 
 def _new(ev):
     _, id_, kind, method, scheme, raw_path, query, headers, http_version, client, server, subprotocols = ev
-    path = _unquote(raw_path.decode("latin-1"))
+    path = raw_path.decode("latin-1")
+    if "%" in path:
+        path = _unquote(path)
     scope = {
         "type": kind,
         "asgi": _ASGI,
