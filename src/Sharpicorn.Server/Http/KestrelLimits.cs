@@ -26,7 +26,7 @@ internal static class KestrelLimits
 
         // limit_request_field_size: Kestrel has no per-field limit (RequestChecks checks it);
         // its total limit is set to what gunicorn's two limits allow together.
-        long fieldSize = s.LimitRequestFieldSize <= 0 ? 65536 : s.LimitRequestFieldSize;
+        long fieldSize = s.LimitRequestFieldSize <= 0 ? 8190 : s.LimitRequestFieldSize;
         int http1Total = (int)Math.Min(int.MaxValue, (fields + 1) * (fieldSize + 2));
 
         // http2_max_header_list_size: gunicorn's default 64 KiB, 0 unlimited. Kestrel advertises
