@@ -25,7 +25,8 @@ internal static class KestrelLimits
         limits.MaxRequestHeaderCount = fields;
 
         // limit_request_field_size: Kestrel has no per-field limit (RequestChecks checks it);
-        // its total limit is set to what gunicorn's two limits allow together.
+        // its total limit is set to what gunicorn's two limits allow together. With 0 a field is
+        // unlimited, but gunicorn's head buffer (max_buffer_headers) still counts 8190 per field.
         long fieldSize = s.LimitRequestFieldSize <= 0 ? 8190 : s.LimitRequestFieldSize;
         int http1Total = (int)Math.Min(int.MaxValue, (fields + 1) * (fieldSize + 2));
 

@@ -17,9 +17,6 @@ internal static class RequestChecks
     /// <param name="forwarded">forwarder_headers: a name with '_' this request's trusted forwarder may send, which header_map leaves alone; null when the peer is not trusted.</param>
     public static Rejection? Check(IHttpRequestFeature request, int limitRequestLine, int limitRequestFieldSize, bool refuseUnderscores, Func<string, bool>? forwarded = null)
     {
-        // gunicorn's message.py: 0 (or less) falls back to its built-in maximum, 8190, whatever
-        // its docs say about "unlimited"; its own test suite (limit_header_default_01) pins it.
-        int fieldLimit = limitRequestFieldSize > 0 ? limitRequestFieldSize : 8190;
         if (limitRequestLine > 0)
         {
             int line = request.Method.Length + 1 + request.RawTarget.Length + 1 + request.Protocol.Length;
@@ -41,7 +38,7 @@ internal static class RequestChecks
             {
                 string value = v ?? "";
                 // gunicorn measures the field line "Name: value".
-                if (name.Length + 2 + value.Length > fieldLimit)
+                if (limitRequestFieldSize > 0 && name.Length + 2 + value.Length > limitRequestFieldSize)
                 {
                     return new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'");
                 }

@@ -22,7 +22,7 @@ internal static class SecuritySettings
         new IntSetting
         {
             Name = "limit_request_field_size", Section = Section.Security, Flags = ["--limit-request-field_size"], Meta = "INT",
-            Help = "The maximum size of one HTTP request header in bytes; 0 means gunicorn's built-in maximum, 8190.",
+            Help = "The maximum size of one HTTP request header in bytes; 0 is unlimited.",
             Default = 8190, DefaultOrigin = "gunicorn's default",
             Set = (s, v) => s.LimitRequestFieldSize = v, Get = s => s.LimitRequestFieldSize,
         },
