@@ -31,7 +31,9 @@ internal sealed class AsgiHttpApplication(AsgiLoop loop, AcceptGate gate, Server
     {
         IHttpRequestFeature request = context.Request;
         bool http2 = WsgiRequest.IsHttp2(request.Protocol);
-        RequestChecks.Rejection? rejection = RequestChecks.Check(request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
+        // HTTP/2 frames its body itself: no request line or Content-Length text to look at.
+        RequestChecks.Rejection? rejection = http2 ? null : HeadChecks.Check(context.Features, request, settings.PermitUnconventionalHttpMethod, out _);
+        rejection ??= RequestChecks.Check(request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
         if (http2)
         {
             rejection ??= RequestChecks.CheckHeaderList(request, settings.Http2MaxHeaderListSize);

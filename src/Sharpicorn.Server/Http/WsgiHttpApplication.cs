@@ -45,7 +45,12 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
     {
         bool http2 = WsgiRequest.IsHttp2(context.Request.Protocol);
         // HTTP/2 frames its body itself: no request line or Content-Length text to look at.
-        RequestChecks.Rejection? rejection = !http2 && context.Features.Get<HeadScanner>() is { } scanner ? Scanned(context, scanner) : null;
+        RequestChecks.Rejection? rejection = null;
+        if (!http2)
+        {
+            rejection = HeadChecks.Check(context.Features, context.Request, _permitMethod, out string? versionAsSent);
+            context.ProtocolAsSent = versionAsSent;
+        }
         // Trust in forwarded headers is the socket peer's, as in gunicorn, also behind a PROXY header.
         IPAddress? peer = context.Connection.RemoteIpAddress;
         ProxiedConnection? proxied = _proxyProtocol ? context.Features.Get<ProxiedConnection>() : null;
@@ -55,10 +60,6 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         bool trusted = forwarded.Trusted(peer);
         context.TrustedForwarder = trusted;
-        if (rejection is null && !_permitMethod && !http2 && context.Features.Get<HeadScanner>()?.MethodAsSent is null)
-        {
-            rejection = CheckMethod(context.Request.Method);
-        }
         rejection ??= RequestChecks.Check(context.Request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores, trusted ? _forwarderAllows : null);
         if (http2)
         {
@@ -121,51 +122,6 @@ internal sealed class WsgiHttpApplication(PythonWorkerPool pool, ServerSettings 
         }
         pool.Dispatch(context);
         return context.Completion.Task;
-    }
-
-    /// <summary>gunicorn's default restriction on the method as sent, unless permit_unconventional_http_method: no lower case nor '#', 3 to 20 characters.</summary>
-    private RequestChecks.Rejection? CheckMethod(string method) =>
-        _permitMethod || RequestChecks.ConventionalMethod(method)
-            ? null
-            : new(400, "Bad Request", $"Invalid Method 'Invalid HTTP method: {PythonText.Repr(method)}'");
-
-    /// <summary>What the raw request head said (<see cref="HeadScanner"/>): the target as sent, or a rejection Kestrel's parser would not give.</summary>
-    private RequestChecks.Rejection? Scanned(WsgiRequest context, HeadScanner scanner)
-    {
-        IHttpRequestFeature request = context.Request;
-        IHeaderDictionary headers = request.Headers;
-        long? length = headers.ContentLength;
-        HeadScanner.Body body = length is not null ? HeadScanner.Body.ContentLength
-            : headers.TransferEncoding.Count != 0 ? HeadScanner.Body.Chunked
-            : headers.Upgrade.Count != 0 ? HeadScanner.Body.Upgrade
-            : HeadScanner.Body.None;
-        IHttpRequestTrailersFeature? trailers = body == HeadScanner.Body.Chunked ? context.Features.Get<IHttpRequestTrailersFeature>() : null;
-        switch (scanner.OnRequest(body, length ?? 0, trailers, out string? raw))
-        {
-            case HeadScanner.Verdict.BadContentLength:
-                // Kestrel took a value such as "+5" as 5; the raw bytes said something else (RFC 9110: 1*DIGIT).
-                return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
-            case HeadScanner.Verdict.ContentLengthWithChunked:
-                // Kestrel framed it as chunked and dropped the Content-Length; a proxy may have used the length (CL.TE).
-                return new(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'");
-            case HeadScanner.Verdict.FieldTooLarge:
-                // A folded field whose lines, as sent, exceed limit_request_field_size (gunicorn counts them before joining).
-                return new(431, "Request Header Fields Too Large", "Error parsing headers: 'limit request headers fields size'");
-            case HeadScanner.Verdict.BadTarget:
-                // A control byte in the target (RFC 9112 3.2); gunicorn's InvalidRequestLine page.
-                return new(400, "Bad Request", $"Invalid Request Line 'Invalid HTTP request line: {PythonText.Repr(raw!)}'");
-        }
-        if (raw is not null)
-        {
-            // Kestrel parsed a percent-encoded copy; the app sees the bytes as sent (PEP 3333).
-            request.RawTarget = raw;
-        }
-        if (scanner.VersionAsSent is { } version)
-        {
-            // Kestrel was handed HTTP/1.0 or 1.1; gunicorn's environ has the version as sent.
-            context.ProtocolAsSent = version;
-        }
-        return scanner.MethodAsSent is { } method ? CheckMethod(method) : null;
     }
 
     public void DisposeContext(WsgiRequest context, Exception? exception)

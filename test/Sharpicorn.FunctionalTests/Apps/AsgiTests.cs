@@ -186,6 +186,19 @@ public sealed class AsgiTests
         Assert.Contains("Application startup failed. Exiting.", s.ErrorLog, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;")]
+    [InlineData("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: +5\r\n\r\nhello", "Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;")]
+    [InlineData("get / HTTP/1.1\r\nHost: t\r\n\r\n", "Invalid Method")]
+    public void Sharpicorn_HostileHead_RefusedAsForWsgi(string request, string message)
+    {
+        // The raw-head checks (HeadChecks) guard ASGI apps as they guard WSGI ones: CL.TE smuggling, a signed length, gunicorn's method rule.
+        using ServerProcess s = Start("sharpicorn", "asgi_raw:app");
+        HttpReply reply = HttpReply.Parse(RawHttp.Exchange(s.Port, request));
+        Assert.Equal(400, reply.Status);
+        Assert.Contains(message, reply.Body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Sharpicorn_ExceptionBeforeStart_500AndTraceback_WorkerKeepsServing()
     {
