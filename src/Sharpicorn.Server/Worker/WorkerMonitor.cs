@@ -91,6 +91,8 @@ internal sealed class WorkerMonitor(PythonWorkerPool pool, WorkerChannel channel
                 }
             }
             ReplaceIfAllStuck(stuck);
+            // The backstop for requests queued behind the runnable limit while no new request arrives to notice.
+            pool.CheckStarved();
             if (!channel.Send(WorkerMessage.Heartbeat, progress) || Posix.GetParentPid() != masterPid)
             {
                 log.Info($"Parent changed, shutting down: worker {Environment.ProcessId}");

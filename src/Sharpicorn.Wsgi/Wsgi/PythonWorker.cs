@@ -17,6 +17,7 @@
 // start_response, write and wsgi.input carry it, so a callable or stream an app kept from an
 // earlier request is refused instead of touching this one.
 using System.Globalization;
+using Sharpicorn.Platform;
 using Sharpicorn.Python;
 using Sharpicorn.Python.Native;
 using Sharpicorn.Python.References;
@@ -115,6 +116,11 @@ internal sealed class PythonWorker : IPyFunctionTarget
             _app.SpewOnThisThread();
         }
         WsgiRequest? finished = null;
+        // Every 4th request's thread CPU and wall time feed RunnableLimit; only when it can move.
+        bool sampling = _pool.Settings.Threads > RunnableLimit.Floor;
+        long sampleCount = 0;
+        long cpuStart = -1;
+        long wallStart = 0;
         while (true)
         {
             WsgiRequest request;
@@ -130,12 +136,25 @@ internal sealed class PythonWorker : IPyFunctionTarget
                 {
                     Complete(finished);
                 }
-                request = Take();
+                long cpu = -1;
+                long wall = 0;
+                if (cpuStart >= 0)
+                {
+                    cpu = ThreadCpuClock.NowNs() - cpuStart;
+                    wall = System.Diagnostics.Stopwatch.GetElapsedTime(wallStart).Ticks * 100;
+                }
+                request = Take(finished is not null, cpu, wall);
                 if (_pool.Aborting)
                 {
                     // The worker is being aborted: answer while still without the GIL, which a stuck thread may hold.
                     DeadlineAnswer.TryAnswer(request, _pool.Settings.AccessLog);
                 }
+            }
+            cpuStart = -1;
+            if (sampling && (++sampleCount & 3) == 0)
+            {
+                cpuStart = ThreadCpuClock.NowNs();
+                wallStart = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             Current = request;
             try
@@ -155,9 +174,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
     }
 
     /// <summary>Queued work, or the request handed over after parking (GIL released).</summary>
-    private WsgiRequest Take()
+    private WsgiRequest Take(bool finished, long cpu, long wall)
     {
-        WsgiRequest? request = _pool.TakeOrPark(this);
+        WsgiRequest? request = _pool.TakeOrPark(this, finished, cpu, wall, out PythonWorker? extra, out WsgiRequest? extraRequest);
+        extra?.Hand(extraRequest!);
         if (request is null)
         {
             _wake.Wait();

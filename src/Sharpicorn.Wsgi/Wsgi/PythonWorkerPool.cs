@@ -6,6 +6,12 @@
 // waits for a wake-up. Parked threads block on their own event with no spinning (spinning
 // idle threads cost more CPU than the requests on this 2-core machine, EMBEDDING-NOTES) and
 // always without the GIL.
+//
+// At most RunnableLimit.Current threads run requests at once (RunnableLimit has why); a request
+// over it waits in the queue, and a finishing thread takes it. Idle threads past the limit stay
+// parked, costing nothing.
+using System.Diagnostics.CodeAnalysis;
+
 namespace Sharpicorn.Wsgi;
 
 internal sealed class PythonWorkerPool
@@ -14,11 +20,16 @@ internal sealed class PythonWorkerPool
     private readonly Queue<WsgiRequest> _pending = new();
     private readonly Stack<PythonWorker> _idle = new();
     private readonly List<PythonWorker> _workers = [];
+    private readonly RunnableLimit _limit;
+
+    /// <summary>Threads that hold a request (under _lock).</summary>
+    private int _running;
 
     public PythonWorkerPool(WsgiApp app, WorkerSettings settings)
     {
         App = app;
         Settings = settings;
+        _limit = new RunnableLimit(settings.Threads);
         for (int i = 0; i < settings.Threads; i++)
         {
             _workers.Add(new PythonWorker(this, i));
@@ -72,16 +83,25 @@ internal sealed class PythonWorkerPool
     {
         Observer?.Dispatched(request);
         PythonWorker? worker;
+        WsgiRequest handed = request;
         lock (_lock)
         {
             if (_aborting)
             {
                 worker = null;
             }
-            else if (!_idle.TryPop(out worker))
+            else if (_running < _limit.Current && _idle.TryPop(out worker))
+            {
+                _running++;
+            }
+            else
             {
                 _pending.Enqueue(request);
-                return;
+                if (!TryAdmitStarved(out worker, out WsgiRequest? starved))
+                {
+                    return;
+                }
+                handed = starved;
             }
         }
         if (worker is null)
@@ -91,7 +111,72 @@ internal sealed class PythonWorkerPool
             CountCompleted();
             return;
         }
-        worker.Hand(request);
+        worker.Hand(handed);
+    }
+
+    /// <summary>The limit (current value) on threads running requests at once; for stats and tests.</summary>
+    public int RunnableLimit
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _limit.Current;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Called now and then by the worker's monitor: when requests are starved (see
+    /// <see cref="TryAdmitStarved"/>) and no new request arrives to notice, every one of them
+    /// that an idle thread can take is handed over. Any thread; never the GIL.
+    /// </summary>
+    public void CheckStarved()
+    {
+        while (true)
+        {
+            PythonWorker? worker;
+            WsgiRequest? handed;
+            lock (_lock)
+            {
+                if (_aborting || !TryAdmitStarved(out worker, out handed))
+                {
+                    return;
+                }
+            }
+            worker.Hand(handed);
+        }
+    }
+
+    /// <summary>Monotonic ms (Environment.TickCount64) when a thread last finished a request.</summary>
+    private long _lastFinished = Environment.TickCount64;
+
+    /// <summary>
+    /// Under _lock. Starved: the oldest queued request has waited StarvedAfterMs, no request has
+    /// finished for as long (the admitted ones all wait on something), and a thread is idle. Then
+    /// the limit grows by one and that thread is paired with the request. Under CPU-bound load
+    /// requests keep finishing, so queueing alone never counts as starved.
+    /// </summary>
+    private bool TryAdmitStarved([NotNullWhen(true)] out PythonWorker? worker, [NotNullWhen(true)] out WsgiRequest? request)
+    {
+        worker = null;
+        request = null;
+        long now = Environment.TickCount64;
+        if (_idle.Count == 0 || !_pending.TryPeek(out WsgiRequest? oldest)
+            || now - oldest.StartTick < Wsgi.RunnableLimit.StarvedAfterMs
+            || now - _lastFinished < Wsgi.RunnableLimit.StarvedAfterMs)
+        {
+            return false;
+        }
+        _limit.Starved();
+        if (_running >= _limit.Current)
+        {
+            return false;
+        }
+        worker = _idle.Pop();
+        request = _pending.Dequeue();
+        _running++;
+        return true;
     }
 
     private bool _aborting;
@@ -122,13 +207,35 @@ internal sealed class PythonWorkerPool
         return all;
     }
 
-    /// <summary>Called by a Python thread (GIL released): queued work, or null after parking itself.</summary>
-    internal WsgiRequest? TakeOrPark(PythonWorker worker)
+    /// <summary>
+    /// Called by a Python thread (GIL released) when it starts or has finished a request (with
+    /// that request's thread CPU and wall time, or -1 when not sampled): queued work, or null after
+    /// parking itself. When the limit has risen it may also pair one more idle thread with queued
+    /// work (<paramref name="extra"/>, <paramref name="extraRequest"/>), for the caller to hand over.
+    /// </summary>
+    internal WsgiRequest? TakeOrPark(PythonWorker worker, bool finished, long cpu, long wall, out PythonWorker? extra, out WsgiRequest? extraRequest)
     {
+        extra = null;
+        extraRequest = null;
         lock (_lock)
         {
-            if (_pending.TryDequeue(out WsgiRequest? request))
+            if (finished)
             {
+                _running--;
+                _lastFinished = Environment.TickCount64;
+                if (cpu >= 0)
+                {
+                    _limit.Observe(cpu, wall);
+                }
+            }
+            if (_running < _limit.Current && _pending.TryDequeue(out WsgiRequest? request))
+            {
+                _running++;
+                if (_running < _limit.Current && _pending.Count > 0 && _idle.TryPop(out extra))
+                {
+                    extraRequest = _pending.Dequeue();
+                    _running++;
+                }
                 return request;
             }
             _idle.Push(worker);

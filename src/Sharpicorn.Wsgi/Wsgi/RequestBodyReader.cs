@@ -13,6 +13,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
+using Sharpicorn.Platform;
 using Sharpicorn.Python;
 using Sharpicorn.Python.Native;
 using Sharpicorn.Python.References;
@@ -93,7 +94,7 @@ internal sealed class RequestBodyReader(PythonThread thread, PythonWorkerPool po
                 {
                     try
                     {
-                        rr = pending.AsTask().GetAwaiter().GetResult();
+                        rr = ParkingWait.Wait(pending);
                     }
                     catch (Exception e)
                     {

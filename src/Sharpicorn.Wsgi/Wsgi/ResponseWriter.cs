@@ -16,6 +16,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using Sharpicorn.Platform;
 using Sharpicorn.Python;
 
 namespace Sharpicorn.Wsgi;
@@ -26,8 +27,14 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
     /// <summary>Flush at least this often so a big body streams instead of piling up in the pipe (Kestrel's MaxResponseBufferSize default, 64 KiB).</summary>
     internal const int FlushThreshold = 64 * 1024;
 
-    /// <summary>Slice size for copying one large chunk into the pipe between flushes.</summary>
-    private const int CopySlice = 256 * 1024;
+    /// <summary>
+    /// The most of one chunk copied into one pipe segment. Large segments are much cheaper than
+    /// Kestrel's 4 KiB pooled blocks: one iovec per send instead of 256 per MiB. Measured on the
+    /// 1 MiB response (-w 2 --threads 4, server CPU per request): 4 KiB blocks 626-788 µs,
+    /// 64 KiB 796-851, 256 KiB 346-730, 1 MiB 290-480. The pipe rents a segment this large from
+    /// ArrayPool, so a worker keeps at most a few such arrays per thread.
+    /// </summary>
+    private const int CopySlice = 1024 * 1024;
 
     /// <summary>Commits the head that start_response stored: status, the app's headers and the decisions of <see cref="ResponseHead.Decide"/>.</summary>
     public void SendHeaders(WsgiRequest req)
@@ -85,7 +92,7 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
                 {
                     try
                     {
-                        start.GetAwaiter().GetResult();
+                        ParkingWait.Wait(start);
                     }
                     catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
                     {
@@ -130,15 +137,24 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
         PipeWriter writer = req.Body.Writer;
         while (!data.IsEmpty)
         {
-            int n = Math.Min(data.Length, CopySlice);
+            int n;
             try
             {
-                writer.Write(data[..n]);
+                // Always a hint: GetSpan() without one made a 1 MiB body take 4 s here.
+                Span<byte> block = writer.GetSpan(Math.Min(data.Length, CopySlice));
+                if (block.IsEmpty)
+                {
+                    // An aborted response writer hands out an empty span.
+                    req.Failure = WsgiFailure.ClientDisconnected;
+                    return;
+                }
+                n = Math.Min(data.Length, block.Length);
+                data[..n].CopyTo(block);
+                writer.Advance(n);
             }
-            catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or ObjectDisposedException or IOException)
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException)
             {
-                // The abort raced this write (it happens on Kestrel's transport thread); an aborted
-                // response writer can hand out an empty span, which Write reports as out of range.
+                // The abort raced this write (it happens on Kestrel's transport thread).
                 req.Failure = WsgiFailure.ClientDisconnected;
                 return;
             }
@@ -178,7 +194,7 @@ internal sealed class ResponseWriter(PythonThread thread, PythonWorkerPool pool)
             {
                 try
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    result = ParkingWait.Wait(pending);
                 }
                 catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
                 {

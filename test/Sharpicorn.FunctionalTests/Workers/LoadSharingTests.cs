@@ -52,6 +52,33 @@ public sealed class LoadSharingTests
     }
 
     [Fact]
+    public void ManyThreads_RequestsThatAllWait_AllRunAtOnce()
+    {
+        // The runnable limit starts at 4 threads; requests that wait and never finish must still
+        // all get a thread (the starvation rule), or the fifth never starts.
+        using ServerProcess s = Start("-w", "1", "--threads", "16");
+        s.WaitForLogCount(") booted", 1);
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-share").FullName;
+        var clients = Enumerable.Range(0, 12).Select(_ => new RawHttp(s.Port)).ToList();
+        try
+        {
+            for (int i = 0; i < clients.Count; i++)
+            {
+                clients[i].Send(Block(dir, "r" + i.ToString(CultureInfo.InvariantCulture)));
+            }
+            var pids = Enumerable.Range(0, clients.Count).Select(i => WaitStarted(dir, "r" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+            File.WriteAllText(Path.Combine(dir, "release"), "");
+            var replies = clients.Select(c => c.ReadResponse()).ToList();
+            Assert.All(replies, r => Assert.Equal(200, r.Status));
+            Assert.Single(pids.Distinct());
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public void SyncTwoWorkers_OneBusyWithKeepAlive_NewConnectionsGoToTheOtherAndNothingIsLost()
     {
         using ServerProcess s = Start("-w", "2", "--threads", "1", "--keep-alive", "30");
