@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Sharpicorn.Tests.TestUtilities;
+using Sharpicorn.Tests.Tls;
 
 namespace Sharpicorn.Tests.Apps;
 
@@ -13,7 +14,7 @@ namespace Sharpicorn.Tests.Apps;
 /// here speaks RFC 8441, so those are driven by .NET's <see cref="ClientWebSocket"/> over h2c with
 /// prior knowledge (the same client on HTTP/1.1 shows the two agree).
 /// </summary>
-public sealed class AsgiWebSocketTests
+public sealed class AsgiWebSocketTests(TestPki pki) : IClassFixture<TestPki>
 {
     private const int Sigterm = 15;
 
@@ -112,6 +113,23 @@ public sealed class AsgiWebSocketTests
         (type, _) = await ReceiveAsync(ws);
         Assert.Equal(WebSocketMessageType.Close, type);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Http2OverTls_AlpnH2_WssScopeAndEcho()
+    {
+        using ServerProcess s = AsgiTests.Start("sharpicorn", "asgi_fastapi:app", null,
+            "--certfile", pki.Path("server.pem"), "--keyfile", pki.Path("server.key"), "--http-protocols", "h2,h1");
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => pki.Trusts(cert) },
+        });
+        using ClientWebSocket ws = NewClient("2");
+        await ws.ConnectAsync(new Uri($"wss://localhost:{s.Port}/wsscope"), invoker, Timeout());
+        Assert.Equal(HttpStatusCode.OK, ws.HttpStatusCode);
+        JsonElement scope = JsonDocument.Parse((await ReceiveAsync(ws)).Data).RootElement;
+        Assert.Equal("wss", scope.GetProperty("scheme").GetString());
+        Assert.Equal("2", scope.GetProperty("http_version").GetString());
     }
 
     [Theory]
