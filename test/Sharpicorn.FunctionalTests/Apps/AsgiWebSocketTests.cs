@@ -169,6 +169,23 @@ public sealed class AsgiWebSocketTests(TestPki pki) : IClassFixture<TestPki>
     [Theory]
     [InlineData("1.1")]
     [InlineData("2")]
+    public async Task Deflate_MessageInflatingPastTheLimit_Closed1009(string version)
+    {
+        // A MiB of zeros is about a KiB on the wire: the limit is on what it inflates to.
+        using ServerProcess s = AsgiTests.Start("sharpicorn", "asgi_fastapi:app", null, [.. H2c, "--websocket-max-message-size", "65536"]);
+        using HttpMessageInvoker invoker = Invoker();
+        using ClientWebSocket ws = NewClient(version);
+        ws.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        await ws.ConnectAsync(Ws(s, "/ws"), invoker, Timeout());
+        await SendAsync(ws, new byte[1 << 20], WebSocketMessageType.Binary);
+        (WebSocketMessageType type, _) = await ReceiveAsync(ws);
+        Assert.Equal(WebSocketMessageType.Close, type);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, ws.CloseStatus);
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2")]
     public async Task GracefulStop_OpenWebSocket_Closed1001AndWorkerExits(string version)
     {
         using ServerProcess s = StartH2c();
