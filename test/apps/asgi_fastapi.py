@@ -89,3 +89,20 @@ async def ws(websocket: WebSocket):
 @app.websocket("/deny")
 async def deny(websocket: WebSocket):
     await websocket.close(code=1008)
+
+
+@app.websocket("/wsscope")
+async def wsscope(websocket: WebSocket):
+    # The scope as the app saw it, for the HTTP/2 (RFC 8441) checks.
+    s = websocket.scope
+    await websocket.accept()
+    await websocket.send_json({
+        "type": s["type"],
+        "http_version": s["http_version"],
+        "scheme": s["scheme"],
+        "path": s["path"],
+        "query_string": s["query_string"].decode("latin-1"),
+        "header_names": [k.decode("latin-1") for k, _ in s["headers"]],
+        "subprotocols": s.get("subprotocols"),
+    })
+    await websocket.close()

@@ -46,6 +46,9 @@ internal sealed class AsgiConnection
 
     public bool IsWebSocket { get; set; }
 
+    /// <summary>A WebSocket over HTTP/2 (RFC 8441's extended CONNECT): accepted with 200 on its own stream, not upgraded with 101.</summary>
+    public bool IsExtendedConnect { get; set; }
+
     public DateTimeOffset Started { get; }
     public long StartTimestamp { get; }
 

@@ -750,17 +750,37 @@ internal sealed class AsgiLoop : IPyFunctionTarget
                 {
                     string? subprotocol = a == CPython.Py_None ? null : PyStr.ToStringOrEmpty(a);
                     IHttpResponseFeature response = conn.Response;
-                    string key = conn.Request.Headers["Sec-WebSocket-Key"].ToString();
-                    response.Headers["Sec-WebSocket-Accept"] = AcceptKey(key);
-                    response.Headers.Upgrade = "websocket";
+                    if (conn.IsExtendedConnect)
+                    {
+                        // RFC 8441 5: the stream is the tunnel; no key, no Upgrade, and a 2xx instead of 101.
+                        conn.Status = 200;
+                        response.StatusCode = 200;
+                    }
+                    else
+                    {
+                        string key = conn.Request.Headers["Sec-WebSocket-Key"].ToString();
+                        response.Headers["Sec-WebSocket-Accept"] = AcceptKey(key);
+                        response.Headers.Upgrade = "websocket";
+                        conn.Status = 101;
+                    }
                     if (subprotocol is not null)
                     {
                         response.Headers["Sec-WebSocket-Protocol"] = subprotocol;
                     }
                     SetHeaders(response.Headers, b);
-                    conn.Status = 101;
+                    // The server frames the messages, so the extension answer is the server's, whatever the app set.
+                    // Always on when offered, as uvicorn's --ws-per-message-deflate default (gunicorn 26 has no such setting).
+                    PerMessageDeflate? deflate = PerMessageDeflate.Negotiate(conn.Request.Headers["Sec-WebSocket-Extensions"]);
+                    if (deflate is not null)
+                    {
+                        response.Headers["Sec-WebSocket-Extensions"] = deflate.ResponseHeader;
+                    }
+                    else
+                    {
+                        response.Headers.Remove("Sec-WebSocket-Extensions");
+                    }
                     conn.ResponseStarted = true;
-                    _ = Task.Run(() => AcceptAsync(conn, subprotocol));
+                    _ = Task.Run(() => AcceptAsync(conn, subprotocol, deflate?.Options));
                     return Bool(true);
                 }
             case WsSend:
@@ -837,17 +857,20 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     internal static string AcceptKey(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
-    private async Task AcceptAsync(AsgiConnection conn, string? subprotocol)
+    private async Task AcceptAsync(AsgiConnection conn, string? subprotocol, WebSocketDeflateOptions? deflate)
     {
         try
         {
-            Stream stream = await conn.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
+            Stream stream = conn.IsExtendedConnect
+                ? await conn.Features.GetRequiredFeature<IHttpExtendedConnectFeature>().AcceptAsync().ConfigureAwait(false)
+                : await conn.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
             conn.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
             {
                 IsServer = true,
                 SubProtocol = subprotocol,
                 KeepAliveInterval = _options.WebSocketPingInterval,
                 KeepAliveTimeout = _options.WebSocketPingInterval,
+                DangerousDeflateOptions = deflate,
             });
             conn.Pump = PumpAsync(conn, conn.Socket);
             Post(new AsgiEvent(AsgiEventKind.IoDone, conn));

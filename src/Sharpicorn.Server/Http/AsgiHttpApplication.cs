@@ -81,12 +81,23 @@ internal sealed class AsgiHttpApplication(AsgiLoop loop, AcceptGate gate, Server
         return context.Completion.Task;
     }
 
-    /// <summary>An RFC 6455 opening handshake Kestrel can upgrade (HTTP/1.1 GET with Upgrade: websocket).</summary>
-    private static bool IsWebSocket(AsgiConnection context) =>
-        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
-        && string.Equals(context.Method, "GET", StringComparison.OrdinalIgnoreCase)
-        && context.Request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
-        && context.Request.Headers.ContainsKey("Sec-WebSocket-Key");
+    /// <summary>
+    /// An RFC 6455 opening handshake Kestrel can upgrade (HTTP/1.1 GET with Upgrade: websocket), or
+    /// RFC 8441's on HTTP/2 (CONNECT with :protocol websocket; Kestrel announces
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL on every HTTP/2 connection).
+    /// </summary>
+    private static bool IsWebSocket(AsgiConnection context)
+    {
+        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
+        {
+            context.IsExtendedConnect = string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+            return context.IsExtendedConnect;
+        }
+        return context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
+            && string.Equals(context.Method, "GET", StringComparison.OrdinalIgnoreCase)
+            && context.Request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+            && context.Request.Headers.ContainsKey("Sec-WebSocket-Key");
+    }
 
     private static void Reject(AsgiConnection context, int status, string reason, string message)
     {

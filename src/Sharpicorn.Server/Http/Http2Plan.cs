@@ -14,11 +14,12 @@ internal sealed record Http2Plan(HttpProtocols Protocols, bool PriorKnowledge, b
 
     /// <param name="settings">The validated settings.</param>
     /// <param name="tls">Whether the listeners terminate TLS (then h2 is negotiated by ALPN and http2_cleartext is ignored, as in gunicorn).</param>
-    public static Http2Plan For(ServerSettings settings, bool tls)
+    /// <param name="asgi">An ASGI worker: gunicorn 26's asgi class, which serves HTTP/2 whatever -k said (an ASGI app under the default sync class is detected, not a sync worker).</param>
+    public static Http2Plan For(ServerSettings settings, bool tls, bool asgi = false)
     {
         bool h1 = settings.HttpProtocols.Contains("h1");
         bool h2 = settings.HttpProtocols.Contains("h2");
-        if (h2 && AcceptGate.IsSync(settings))
+        if (h2 && !asgi && AcceptGate.IsSync(settings))
         {
             // gunicorn's sync worker serves HTTP/1.1 only, whatever http_protocols says.
             return new(HttpProtocols.Http1, false, false, true);

@@ -38,7 +38,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         // The PROXY header comes before anything HTTP, so it is read first, on the same clock as a request head.
         Func<ConnectionDelegate, ConnectionDelegate>? proxyProtocol = ProxyProtocolConnection.Create(settings, options.Limits.RequestHeadersTimeout, loggerFactory.CreateLogger("Sharpicorn.Http.ProxyProtocol"));
         HeadRules? rules = settings.CasefoldHttpMethod || settings.PermitUnconventionalHttpVersion || settings.StripHeaderSpaces || settings.PermitObsoleteFolding ? HeadRules.From(settings) : null;
-        Http2Plan plan = Http2Plan.For(settings, tls is not null);
+        Http2Plan plan = Http2Plan.For(settings, tls is not null, asgi: app is AsgiHttpApplication);
         if (plan.SyncFallback)
         {
             log.Warning(Http2Plan.SyncWarning);

@@ -22,7 +22,7 @@ public sealed class AsgiTests
 
     private static bool HasModule(string name) => ClientTool.Run(Repo.DebianPython, "-c", $"import {name}").Exit == 0;
 
-    private static ServerProcess Start(string server, string app, IDictionary<string, string>? env = null, params string[] extra)
+    internal static ServerProcess Start(string server, string app, IDictionary<string, string>? env = null, params string[] extra)
     {
         if (server == "uvicorn")
         {

@@ -92,6 +92,15 @@ public sealed class Http2Tests
         Assert.False(Http2Plan.For(Settings("h2,h1", "prior-knowledge", "sync", 2), tls: false).SyncFallback);
     }
 
+    [Fact]
+    public void Plan_AsgiAppUnderDefaultSyncClass_ServesHttp2()
+    {
+        // An ASGI app detected under -k sync runs the asgi worker, which gunicorn 26 lets serve HTTP/2.
+        Http2Plan plan = Http2Plan.For(Settings("h2,h1", "prior-knowledge", "sync", 1), tls: false, asgi: true);
+        Assert.False(plan.SyncFallback);
+        Assert.True(plan.PriorKnowledge);
+    }
+
     [Theory]
     [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "Preface")]
     [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04", "Preface")]

@@ -27,7 +27,8 @@ internal static class Http2Settings
             },
             Get = s => string.Join(',', s.HttpProtocols),
             Notes = "h2 is offered by ALPN on a TLS listener; without TLS it needs --http2-cleartext. The sync worker (-k sync, one thread) "
-                + "serves HTTP/1.1 only and logs gunicorn's warning. With h2 alone on TLS, a client that does not negotiate h2 is closed "
+                + "serves HTTP/1.1 only and logs gunicorn's warning; an ASGI app never runs it (gunicorn 26's asgi worker serves HTTP/2, "
+                + "WebSockets included as RFC 8441's extended CONNECT). With h2 alone on TLS, a client that does not negotiate h2 is closed "
                 + "(Kestrel) where gunicorn would fall back to HTTP/1.1.",
         },
         new StringSetting
