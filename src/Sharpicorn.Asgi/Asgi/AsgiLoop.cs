@@ -124,13 +124,26 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     /// <summary>True when <paramref name="app"/> is an ASGI 3 callable: async def, or an object with an async __call__ (GIL held).</summary>
     public static bool IsAsgi(nint app)
     {
-        nint dict = ModuleDict();
-        BorrowedRef isAsgi = CPython.PyDict_GetItemString(dict, "is_asgi"u8);
+        if (_detect == 0)
+        {
+            PythonRuntime.RunInMain("""
+                import sys as _s, types as _t
+                _m = _t.ModuleType("_sharpicorn_detect")
+                exec(compile(_sharpicorn_src, "_sharpicorn_detect.py", "exec"), _m.__dict__)
+                _s.modules["_sharpicorn_detect"] = _m
+                del _m, _s, _t, _sharpicorn_src
+                """, ("_sharpicorn_src", AsgiSupport.DetectSource));
+            _detect = CPython.PyImport_ImportModule("_sharpicorn_detect"u8).OrThrow().IntoRaw();
+        }
+        BorrowedRef isAsgi = CPython.PyDict_GetItemString(CPython.PyModule_GetDict(_detect).Handle, "is_asgi"u8);
         using OwnedRef result = PyCall.One(isAsgi.Handle, app).OrThrow();
         return result.Handle == CPython.Py_True;
     }
 
     private static nint _module;
+
+    /// <summary>The _sharpicorn_detect module, loaded on the first IsAsgi (GIL held).</summary>
+    private static nint _detect;
 
     private static nint ModuleDict()
     {

@@ -10,12 +10,15 @@ internal static class AsgiSupport
 
     private const string ResourceName = "_sharpicorn_asgi.py";
 
-    public static string Source { get; } = Read();
+    public static string Source { get; } = Read(ResourceName);
 
-    private static string Read()
+    /// <summary>_sharpicorn_detect.py: is_asgi(app) alone, without importing asyncio.</summary>
+    public static string DetectSource => Read("_sharpicorn_detect.py");
+
+    private static string Read(string name)
     {
-        using Stream stream = typeof(AsgiSupport).Assembly.GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"the assembly lacks its {ResourceName} resource");
+        using Stream stream = typeof(AsgiSupport).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the assembly lacks its {name} resource");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

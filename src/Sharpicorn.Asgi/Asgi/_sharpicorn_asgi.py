@@ -5,7 +5,6 @@
 # Everything that touches Kestrel is a native call (_start, _body, _read, _ws, _misc); a call
 # that would wait returns True and its completion comes back later as an event.
 import asyncio as _asyncio
-import inspect as _inspect
 import os as _os
 import sys as _sys
 import traceback as _traceback
@@ -30,14 +29,6 @@ _ASGI = {"version": "3.0", "spec_version": "2.4"}
 class ClientDisconnected(OSError):
     # ASGI 2.4: send() on a closed connection raises a subclass of OSError.
     pass
-
-
-def is_asgi(app):
-    # An async def callable, or an object whose __call__ is a coroutine function, is ASGI 3.
-    if _inspect.iscoroutinefunction(app):
-        return True
-    call = getattr(app, "__call__", None)
-    return call is not None and _inspect.iscoroutinefunction(call)
 
 
 class _Conn:

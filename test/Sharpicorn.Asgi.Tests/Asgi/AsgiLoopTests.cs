@@ -22,9 +22,16 @@ public sealed class AsgiLoopTests
     [Fact]
     public void Support_Source_DefinesTheNativeHooks()
     {
-        foreach (string name in new[] { "_drain", "_start", "_body", "_read", "_finish", "_ws", "_misc", "def serve(", "def is_asgi(" })
+        foreach (string name in new[] { "_drain", "_start", "_body", "_read", "_finish", "_ws", "_misc", "def serve(" })
         {
             Assert.Contains(name, AsgiSupport.Source, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void DetectSource_DefinesIsAsgi_WithoutImportingAnything()
+    {
+        Assert.Contains("def is_asgi(", AsgiSupport.DetectSource, StringComparison.Ordinal);
+        Assert.DoesNotContain("import ", AsgiSupport.DetectSource, StringComparison.Ordinal);
     }
 }
