@@ -19,12 +19,21 @@ internal static class Hello
         response.StatusCode = 200;
         response.Headers.ContentType = TextPlain;
         response.Headers.ContentLength = body.Length;
-        // Kestrel's body writer hands out buffers only once the response has started (as in sharpicorn's ResponseWriter).
-        Task start = bodyFeature.StartAsync();
-        if (!start.IsCompletedSuccessfully)
+        try
         {
-            start.GetAwaiter().GetResult();
+            // Kestrel's body writer hands out buffers only once the response has started (as in sharpicorn's ResponseWriter).
+            Task start = bodyFeature.StartAsync();
+            if (!start.IsCompletedSuccessfully)
+            {
+                start.GetAwaiter().GetResult();
+            }
+            bodyFeature.Writer.Write(body);
         }
-        bodyFeature.Writer.Write(body);
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or ObjectDisposedException or IOException or OperationCanceledException)
+        {
+            // The client went away (wrk closes its connections mid-request when it stops): Kestrel
+            // aborted the output and its writer hands out an empty span. sharpicorn's
+            // ResponseWriter catches the same; nobody is left to answer.
+        }
     }
 }
