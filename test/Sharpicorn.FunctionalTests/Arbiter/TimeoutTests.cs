@@ -150,11 +150,13 @@ public sealed class TimeoutTests : IDisposable
     [Fact]
     public void Timeout_GthreadSlowRequestWithoutIo_WorkerKeptStackLogged()
     {
-        using ServerProcess s = Start("--timeout", "1", "--threads", "4");
+        // 3 s, not 1: the GIL probe refreshes the heartbeat once a second, so with --timeout 1 any
+        // scheduling delay on a loaded machine aborted the worker (a 504 instead of the release).
+        using ServerProcess s = Start("--timeout", "3", "--threads", "4");
         int pid = Pid(s.Port);
         string fifo1 = Fifo("e1"), fifo2 = Fifo("e2");
         using RawHttp c1 = Blocked(s, "/block", fifo1);
-        s.WaitForLog("Request without I/O for longer than the timeout (1 s); the worker stays (gthread): thread python-");
+        s.WaitForLog("Request without I/O for longer than the timeout (3 s); the worker stays (gthread): thread python-");
         // The second request is logged a timeout after it started, so by then the first has gone
         // two timeouts without I/O: an arbiter counting it would have aborted the worker already.
         using RawHttp c2 = Blocked(s, "/block", fifo2);
