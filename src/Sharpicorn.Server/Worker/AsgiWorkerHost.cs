@@ -6,7 +6,9 @@
 //   lifespan.startup.failed) -> Kestrel on the inherited sockets -> "booted" -> heartbeat thread.
 // The heartbeat's progress is the loop's last wake-up: the heartbeat posts a tick every period,
 // so a loop that is blocked (an app calling time.sleep in a coroutine) stops making progress
-// and the arbiter's --timeout aborts the worker, as gunicorn's uvicorn worker would be.
+// and the arbiter's --timeout aborts the worker, as gunicorn's uvicorn worker would be. On that
+// SIGABRT the worker answers 504 where nothing was sent, logs the loop thread's Python stack
+// and every pending task's, and exits 1 (AbortAsync).
 // Signals are WorkerHost's, with ASGI's stop: TERM drains (WebSockets get 1001, Connection:
 // close on HTTP/1.1 responses, Kestrel stops within graceful_timeout), then lifespan shutdown
 // runs on the loop before the worker exits.
@@ -87,6 +89,7 @@ internal static class AsgiWorkerHost
                     access?.Reopen();
                     continue;
                 case Posix.SIGABRT:
+                    await AbortAsync(front, loop, log).ConfigureAwait(false);
                     return exit(1);
                 case LimitReached:
                     log.Info("Autorestarting worker after current request.");
@@ -122,6 +125,43 @@ internal static class AsgiWorkerHost
         loop.Stop();
         long left = Math.Max(0, deadline - Environment.TickCount64);
         await Task.WhenAny(loop.Stopped, Task.Delay(TimeSpan.FromMilliseconds(left))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// How long a timed-out worker waits for its 504s to reach the clients, as WorkerHost's: with
+    /// StackDump's GIL wait, inside the 3 s the arbiter gives it before SIGKILL.
+    /// </summary>
+    private static readonly TimeSpan AbortFlush = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The arbiter's SIGABRT (--timeout: the loop had no wake-up for that long). As the WSGI
+    /// worker: stop accepting, a 504 for every request whose response has not started, then the
+    /// stacks: the loop thread's (where the app blocks it) and every pending task's. All of it
+    /// needs the GIL once, taken on a helper thread with StackDump's bounded wait; an app holding
+    /// the GIL in C code past it gets neither 504s nor stacks, only the line saying so.
+    /// </summary>
+    private static async Task AbortAsync(KestrelFront front, AsgiLoop loop, ErrorLog log)
+    {
+        using var flush = new CancellationTokenSource(AbortFlush);
+        Task stopping = front.StopAsync(flush.Token);
+        List<string>? records = StackDump.WithGil(loop.AbortUnderGil);
+        try
+        {
+            await stopping.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // What did not finish within AbortFlush is cut by the exit, as in gunicorn.
+        }
+        if (records is null)
+        {
+            log.Error("WORKER TIMEOUT: the event loop\n  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)");
+            return;
+        }
+        foreach (string record in records)
+        {
+            log.Error(record);
+        }
     }
 
     private static void Heartbeat(AsgiLoop loop, WorkerChannel channel, int masterPid, ChannelWriter<int> signals, CancellationToken stop)
