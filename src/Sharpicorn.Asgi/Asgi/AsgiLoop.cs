@@ -1071,7 +1071,7 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         long pending = CPython.PyLong_AsLongLong(CPython.PyTuple_GetItem(result.Handle, 3).Handle);
         string stack = threadStack == CPython.Py_None ? "  (the event loop's thread has no Python frame)\n" : PyStr.ToStringOrEmpty(threadStack);
         string who = running == CPython.Py_None
-            ? "the event loop is blocked outside any task"
+            ? "the event loop's thread, outside any task"
             : TaskDescription(running) + ", blocking the event loop";
         records.Add($"WORKER TIMEOUT: {who}\n{stack.TrimEnd('\n')}");
         nint n = CPython.PyList_Size(others);

@@ -145,6 +145,18 @@ internal static class AsgiWorkerHost
         using var flush = new CancellationTokenSource(AbortFlush);
         Task stopping = front.StopAsync(flush.Token);
         List<string>? records = StackDump.WithGil(loop.AbortUnderGil);
+        // Logged before the flush is waited for: the SIGKILL 3 s after the SIGABRT must not cost the stacks.
+        if (records is null)
+        {
+            log.Error("WORKER TIMEOUT: the event loop's thread\n  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)");
+        }
+        else
+        {
+            foreach (string record in records)
+            {
+                log.Error(record);
+            }
+        }
         try
         {
             await stopping.ConfigureAwait(false);
@@ -152,15 +164,6 @@ internal static class AsgiWorkerHost
         catch (OperationCanceledException)
         {
             // What did not finish within AbortFlush is cut by the exit, as in gunicorn.
-        }
-        if (records is null)
-        {
-            log.Error("WORKER TIMEOUT: the event loop\n  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)");
-            return;
-        }
-        foreach (string record in records)
-        {
-            log.Error(record);
         }
     }
 
