@@ -32,6 +32,7 @@ done = threading.Event()
 
 def reporter():
     out["report"] = m.abort_report(10)
+    out["running"] = m.task_stack(asyncio.current_task(m._loop))
     done.set()
 
 

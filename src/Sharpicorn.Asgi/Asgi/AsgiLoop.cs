@@ -1008,7 +1008,7 @@ internal sealed class AsgiLoop : IPyFunctionTarget
                     // The WSGI path's words (WorkerMonitor): "Request timeout (N s): <who> serving <request> for <t> s", then the stack.
                     // Also once the response is complete: the task still runs (background work
                     // after the body), as a WSGI thread is busy until the app returns.
-                    if (_connections.TryGetValue(id, out AsgiConnection? conn))
+                    if (_connections.TryGetValue(id, out AsgiConnection? conn) && !conn.DeadlineReported)
                     {
                         _log.Error($"Request timeout ({_options.RequestTimeout} s): {Describe(conn, PyStr.ToStringOrEmpty(b))}\n{PyStr.ToStringOrEmpty(a).TrimEnd('\n')}");
                         if (!conn.ResponseStarted && !conn.Completed)
@@ -1084,6 +1084,77 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         if (pending > n)
         {
             records.Add(string.Create(CultureInfo.InvariantCulture, $"WORKER TIMEOUT: {pending - n} more pending tasks not listed"));
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// HTTP requests past --request-timeout by more than <paramref name="graceMs"/> that nobody
+    /// has answered or reported yet (the loop's own timer should have: the loop is blocked), each
+    /// marked <see cref="AsgiConnection.DeadlineReported"/> so it is taken once, and from then on
+    /// the loop's timer only cancels its task. Any thread; no GIL.
+    /// </summary>
+    public List<AsgiConnection> Overdue(long graceMs)
+    {
+        var overdue = new List<AsgiConnection>();
+        if (_options.RequestTimeout <= 0)
+        {
+            return overdue;
+        }
+        TimeSpan limit = TimeSpan.FromMilliseconds((_options.RequestTimeout * 1000L) + graceMs);
+        foreach (AsgiConnection conn in _connections.Values)
+        {
+            if (!conn.IsWebSocket && !conn.Completed && !conn.DeadlineReported && Stopwatch.GetElapsedTime(conn.StartTimestamp) > limit)
+            {
+                conn.DeadlineReported = true;
+                overdue.Add(conn);
+            }
+        }
+        return overdue;
+    }
+
+    /// <summary>
+    /// --request-timeout for requests whose deadline the blocked loop could not act on: each one's
+    /// task stack is returned as the error log's record (the words of the loop's own report) and
+    /// a response that has not started is answered 504. The caller holds the GIL (StackDump's
+    /// bounded wait), which keeps the loop thread out of this class's native calls meanwhile;
+    /// the loop's timer cancels the task once the loop runs again. Should the GIL come only after
+    /// the caller stopped waiting, this still answers them, its records unread.
+    /// </summary>
+    public List<string> DeadlineUnderGil(List<AsgiConnection> overdue)
+    {
+        var records = new List<string>();
+        BorrowedRef report = CPython.PyDict_GetItemString(_moduleDict, "deadline_report"u8);
+        foreach (AsgiConnection conn in overdue)
+        {
+            if (conn.Completed)
+            {
+                continue;
+            }
+            using OwnedRef id = CPython.PyLong_FromLongLong(conn.Id).OrThrow();
+            using OwnedRef result = PyCall.One(report.Handle, id.Handle);
+            if (result.IsNull)
+            {
+                records.Add($"Request timeout ({_options.RequestTimeout} s): {conn.Method} {conn.RawTarget}\n  (no stack: {PythonException.FetchPending().Message})");
+            }
+            else if (result.Handle != CPython.Py_None)
+            {
+                string name = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(result.Handle, 0).Handle);
+                string stack = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(result.Handle, 1).Handle);
+                records.Add($"Request timeout ({_options.RequestTimeout} s): {Describe(conn, name)} (the event loop is blocked)\n{stack.TrimEnd('\n')}");
+            }
+            if (!conn.ResponseStarted)
+            {
+                try
+                {
+                    ErrorResponse(conn, DeadlineStatus, DeadlineReason, "");
+                }
+                catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The client is gone: nothing to deliver, but Kestrel still gets the request back.
+                }
+                conn.Complete();
+            }
         }
         return records;
     }

@@ -276,16 +276,46 @@ def _await_chain(coro):
     return frames
 
 
+def _running_frames(coro):
+    # The task the blocked loop is running has no await chain (cr_await is None while it runs):
+    # its frames are the loop thread's, from the coroutine's own frame to the innermost.
+    frame = _sys._current_frames().get(_thread_ident)
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        if frame is coro.cr_frame:
+            break
+        frame = frame.f_back
+    else:
+        return []
+    frames.reverse()
+    return frames
+
+
 def task_stack(task):
     # A pending task's stack in traceback's format (outermost first, 'File "...", line N, in f').
-    # Callable from another thread with the GIL while the loop is blocked: the task is
-    # suspended, so its frames do not move.
+    # Callable from another thread with the GIL while the loop is blocked: a suspended task's
+    # frames do not move, and the one the loop runs stays where it blocks the thread.
     try:
-        frames = _await_chain(task.get_coro())
+        coro = task.get_coro()
+        if getattr(coro, "cr_running", False):
+            frames = _running_frames(coro)
+        else:
+            frames = _await_chain(coro)
         text = "".join(_traceback.StackSummary.extract((f, f.f_lineno) for f in frames).format())
         return text or "  (the task has no Python frame)\n"
     except Exception as e:  # a stack is a report: it must never fail the timeout
         return "  (no stack: %s: %s)\n" % (type(e).__name__, e)
+
+
+def deadline_report(id_):
+    # --request-timeout while the loop is blocked (its own timer cannot fire): the request's task
+    # name and stack, from another thread with the GIL. The timer still fires once the loop runs
+    # again, and cancels the task then. None when the request has ended.
+    conn = _conns.get(id_)
+    if conn is None or conn.task is None or conn.task.done():
+        return None
+    return conn.task.get_name(), task_stack(conn.task)
 
 
 def abort_report(limit):

@@ -43,6 +43,15 @@ public sealed class AsgiTaskStackTests
     }
 
     [Fact]
+    public void TaskStack_TaskTheLoopRuns_ItsFramesOnTheLoopThread()
+    {
+        // A running coroutine has no await chain (cr_await is None): its frames are the thread's,
+        // from the task's own coroutine inwards, without the loop's machinery above it.
+        string[] functions = Functions(Result.Value.GetProperty("running").GetString()!);
+        Assert.Equal("blocker", functions[0]);
+    }
+
+    [Fact]
     public void AbortReport_LoopThreadBlocked_ItsStackTheRunningTaskAndThePendingOnes()
     {
         JsonElement report = Result.Value.GetProperty("report");

@@ -56,14 +56,33 @@ public sealed class AsgiTimeoutTests : IDisposable
         AssertGatewayTimeout(c.ReadResponse());
         // The WSGI path's words, with the task for the thread, then the coroutine's await chain
         // down to the line it waits on (Task.get_stack alone stops at the outermost coroutine).
+        // (A record's lines reach the test one by one: each is waited for.)
         s.WaitForLog("Request timeout (1 s): task Task-");
         Assert.Contains("serving GET /forever for", s.ErrorLog, StringComparison.Ordinal);
-        Assert.Contains(FrameOf("await asyncio.Event().wait()", "wait_for_nothing"), s.ErrorLog, StringComparison.Ordinal);
-        Assert.Contains(FrameOf("await wait_for_nothing()", "app"), s.ErrorLog, StringComparison.Ordinal);
+        s.WaitForLog(FrameOf("await wait_for_nothing()", "app"));
+        s.WaitForLog(FrameOf("await asyncio.Event().wait()", "wait_for_nothing"));
         // The task was cancelled, so the loop is free: the same worker answers the next request.
         s.WaitForLog("Request timed out: GET /forever (its task was cancelled)");
         Assert.Equal(pid, Pid(s.Port));
         Assert.Contains("\"GET /forever HTTP/1.1\" 504 ", LogFile.WaitFor(access, "\"GET /pid HTTP/1.1\" 200 "), StringComparison.Ordinal);
+        Assert.DoesNotContain("WORKER TIMEOUT", s.ErrorLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RequestTimeout_LoopBlockedBySyncCode_504WhileItStillBlocks()
+    {
+        // The loop's own timer cannot fire while time.sleep(100) holds its thread: the heartbeat
+        // answers instead. The 504 arrives while the app still sleeps (--timeout is far off), so
+        // no clock is involved.
+        using ServerProcess s = Start("--request-timeout", "1", "--timeout", "300");
+        using RawHttp c = Stuck(s, "/block", "blocking the loop");
+
+        AssertGatewayTimeout(c.ReadResponse());
+        s.WaitForLog("(the event loop is blocked)");
+        Assert.Contains("Request timeout (1 s): task Task-", s.ErrorLog, StringComparison.Ordinal);
+        Assert.Contains("serving GET /block for", s.ErrorLog, StringComparison.Ordinal);
+        s.WaitForLog(FrameOf("await blocking_handler()", "app"));
+        s.WaitForLog(FrameOf("time.sleep(100)", "blocking_handler"));
         Assert.DoesNotContain("WORKER TIMEOUT", s.ErrorLog, StringComparison.Ordinal);
     }
 
