@@ -339,6 +339,13 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         {
             while (_queue.TryDequeue(out AsgiEvent ev))
             {
+                if (ev.Kind == AsgiEventKind.New && ev.Connection!.Completed)
+                {
+                    // Answered while it waited for a blocked loop (--request-timeout's 504, an
+                    // abort): the app never sees it, as WSGI skips a request claimed while queued.
+                    _connections.TryRemove(ev.Connection.Id, out _);
+                    continue;
+                }
                 using OwnedRef item = EventTuple(ev);
                 if (CPython.PyList_Append(list.Handle, item.Handle) != 0)
                 {
@@ -1137,7 +1144,11 @@ internal sealed class AsgiLoop : IPyFunctionTarget
             {
                 records.Add($"Request timeout ({_options.RequestTimeout} s): {conn.Method} {conn.RawTarget}\n  (no stack: {PythonException.FetchPending().Message})");
             }
-            else if (result.Handle != CPython.Py_None)
+            else if (result.Handle == CPython.Py_None)
+            {
+                records.Add(string.Create(CultureInfo.InvariantCulture, $"Request timeout ({_options.RequestTimeout} s): {conn.Method} {conn.RawTarget} for {Stopwatch.GetElapsedTime(conn.StartTimestamp).TotalSeconds:0.0} s, still queued for the event loop, which is blocked"));
+            }
+            else
             {
                 string name = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(result.Handle, 0).Handle);
                 string stack = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(result.Handle, 1).Handle);

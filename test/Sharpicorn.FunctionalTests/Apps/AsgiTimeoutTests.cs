@@ -76,8 +76,14 @@ public sealed class AsgiTimeoutTests : IDisposable
         // no clock is involved.
         using ServerProcess s = Start("--request-timeout", "1", "--timeout", "300");
         using RawHttp c = Stuck(s, "/block", "blocking the loop");
+        // A request that reaches the worker meanwhile waits for the loop; its deadline is kept too.
+        using var queued = new RawHttp(s.Port);
+        queued.Send("GET /pid HTTP/1.1\r\nHost: t\r\n\r\n");
 
         AssertGatewayTimeout(c.ReadResponse());
+        AssertGatewayTimeout(queued.ReadResponse());
+        s.WaitForLog("Request timeout (1 s): GET /pid for ");
+        s.WaitForLog("still queued for the event loop, which is blocked");
         s.WaitForLog("(the event loop is blocked)");
         Assert.Contains("Request timeout (1 s): task Task-", s.ErrorLog, StringComparison.Ordinal);
         Assert.Contains("serving GET /block for", s.ErrorLog, StringComparison.Ordinal);
