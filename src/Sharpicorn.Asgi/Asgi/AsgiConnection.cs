@@ -63,6 +63,9 @@ internal sealed class AsgiConnection
     /// <summary>The first body byte went to Kestrel: a 500 or a 504 can no longer replace the response.</summary>
     public bool ResponseStarted { get; set; }
 
+    /// <summary>--request-timeout was reported (and answered) from outside the loop while it was blocked; the loop's own timer then only cancels the task.</summary>
+    public bool DeadlineReported { get; set; }
+
     /// <summary>What the access log says.</summary>
     public int Status { get; set; }
 

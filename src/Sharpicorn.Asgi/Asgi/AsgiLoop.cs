@@ -27,6 +27,8 @@
 // socket. WebSocket sends and the upgrade itself are async too; each accepted socket has a
 // receive pump (a managed task) that posts whole messages, up to websocket_max_message_size.
 using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
@@ -70,6 +72,15 @@ internal sealed class AsgiLoop : IPyFunctionTarget
 
     private const int FlagNotStarted = 1;
     private const int FlagIncomplete = 2;
+    private const int FlagTimedOut = 4;
+
+    /// <summary>--request-timeout's answer, as WSGI's DeadlineAnswer gives it.</summary>
+    private const int DeadlineStatus = 504;
+
+    private const string DeadlineReason = "Gateway Timeout";
+
+    /// <summary>How many pending tasks besides the blocking one a WORKER TIMEOUT report lists (a worker may hold thousands of idle WebSockets).</summary>
+    private const int AbortReportTasks = 100;
 
     /// <summary>The largest body chunk one http.request message carries: what one read of Kestrel's pipe gives, bounded.</summary>
     private const int MaxChunk = 1024 * 1024;
@@ -341,6 +352,13 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         {
             while (_queue.TryDequeue(out AsgiEvent ev))
             {
+                if (ev.Kind == AsgiEventKind.New && ev.Connection!.Completed)
+                {
+                    // Answered while it waited for a blocked loop (--request-timeout's 504, an
+                    // abort): the app never sees it, as WSGI skips a request claimed while queued.
+                    _connections.TryRemove(ev.Connection.Id, out _);
+                    continue;
+                }
                 using OwnedRef item = EventTuple(ev);
                 if (CPython.PyList_Append(list.Handle, item.Handle) != 0)
                 {
@@ -656,6 +674,18 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         {
             // Also when the response went out already (a framework's own 500 page re-raises).
             _log.Exception($"Error handling request {conn.RawTarget}\n{error.TrimEnd('\n')}");
+        }
+        if ((flags & FlagTimedOut) != 0)
+        {
+            // The WSGI path's line once the interrupted thread has unwound; here the cancelled task has.
+            _log.Error($"Request timed out: {conn.Method} {conn.RawTarget} (its task was cancelled)");
+            if (!conn.Completed)
+            {
+                // The response had started before the deadline: it is cut, as WSGI's is.
+                conn.Lifetime.Abort();
+                conn.Complete();
+            }
+            return None();
         }
         if (conn.Completed)
         {
@@ -1018,12 +1048,16 @@ internal sealed class AsgiLoop : IPyFunctionTarget
                 }
             case MiscTimeout:
                 {
-                    if (_connections.TryGetValue(id, out AsgiConnection? conn) && !conn.Completed)
+                    // The WSGI path's words (WorkerMonitor): "Request timeout (N s): <who> serving <request> for <t> s", then the stack.
+                    // Also once the response is complete: the task still runs (background work
+                    // after the body), as a WSGI thread is busy until the app returns.
+                    if (_connections.TryGetValue(id, out AsgiConnection? conn) && !conn.DeadlineReported)
                     {
-                        _log.Error($"Request timeout: {conn.Method} {conn.RawTarget} still running after {_options.RequestTimeout} s; its task's stack:\n{PyStr.ToStringOrEmpty(a).TrimEnd('\n')}");
-                        if (!conn.ResponseStarted)
+                        _log.Error($"Request timeout ({_options.RequestTimeout} s): {Describe(conn, PyStr.ToStringOrEmpty(b))}\n{PyStr.ToStringOrEmpty(a).TrimEnd('\n')}");
+                        if (!conn.ResponseStarted && !conn.Completed)
                         {
-                            ErrorResponse(conn, 504, "Gateway Timeout", "The request took too long.");
+                            // WSGI's DeadlineAnswer: gunicorn's page, 504, no message.
+                            ErrorResponse(conn, DeadlineStatus, DeadlineReason, "");
                             conn.Complete();
                         }
                     }
@@ -1033,6 +1067,151 @@ internal sealed class AsgiLoop : IPyFunctionTarget
                 PyStr.SetError(CPython.PyExc_ValueError, $"unknown _misc op {op}");
                 return default;
         }
+    }
+
+    /// <summary>"task NAME serving GET /path for 1.2 s": StackDump.Describe's words, with the task for the thread.</summary>
+    private static string Describe(AsgiConnection conn, string task) =>
+        string.Create(CultureInfo.InvariantCulture, $"task {task} serving {conn.Method} {conn.RawTarget} for {Stopwatch.GetElapsedTime(conn.StartTimestamp).TotalSeconds:0.0} s");
+
+    /// <summary>
+    /// The arbiter's SIGABRT (--timeout: the loop had no wake-up for that long, so the app blocks
+    /// its thread). Answers 504 to every HTTP request whose response has not started, as the WSGI
+    /// worker does, and returns the error log's records: the loop thread's Python stack (with
+    /// the task it runs), then every other pending task's stack. The caller holds the GIL, taken
+    /// with a bounded wait (StackDump): with it, the loop thread is in Python code or in a C call
+    /// that released the GIL, never inside one of this class's native calls, so the 504s cannot
+    /// race the app's own writes.
+    /// </summary>
+    public List<string> AbortUnderGil()
+    {
+        foreach (AsgiConnection conn in _connections.Values)
+        {
+            if (!conn.IsWebSocket && !conn.ResponseStarted && !conn.Completed)
+            {
+                try
+                {
+                    ErrorResponse(conn, DeadlineStatus, DeadlineReason, "");
+                }
+                catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The client is gone: nothing to deliver, but Kestrel still gets the request back.
+                }
+                conn.Complete();
+            }
+        }
+        var records = new List<string>();
+        BorrowedRef report = CPython.PyDict_GetItemString(_moduleDict, "abort_report"u8);
+        using OwnedRef limit = CPython.PyLong_FromLongLong(AbortReportTasks).OrThrow();
+        using OwnedRef result = PyCall.One(report.Handle, limit.Handle);
+        if (result.IsNull)
+        {
+            records.Add($"WORKER TIMEOUT: the event loop's stack could not be taken: {PythonException.FetchPending().Message}");
+            return records;
+        }
+        nint threadStack = CPython.PyTuple_GetItem(result.Handle, 0).Handle;
+        nint running = CPython.PyTuple_GetItem(result.Handle, 1).Handle;
+        nint others = CPython.PyTuple_GetItem(result.Handle, 2).Handle;
+        long pending = CPython.PyLong_AsLongLong(CPython.PyTuple_GetItem(result.Handle, 3).Handle);
+        string stack = threadStack == CPython.Py_None ? "  (the event loop's thread has no Python frame)\n" : PyStr.ToStringOrEmpty(threadStack);
+        string who = running == CPython.Py_None
+            ? "the event loop's thread, outside any task"
+            : TaskDescription(running) + ", blocking the event loop";
+        records.Add($"WORKER TIMEOUT: {who}\n{stack.TrimEnd('\n')}");
+        nint n = CPython.PyList_Size(others);
+        for (nint i = 0; i < n; i++)
+        {
+            nint item = CPython.PyList_GetItem(others, i).Handle;
+            string taskStack = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(item, 2).Handle);
+            records.Add($"WORKER TIMEOUT: pending {TaskDescription(item)}\n{taskStack.TrimEnd('\n')}");
+        }
+        if (pending > n)
+        {
+            records.Add(string.Create(CultureInfo.InvariantCulture, $"WORKER TIMEOUT: {pending - n} more pending tasks not listed"));
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// HTTP requests past --request-timeout by more than <paramref name="graceMs"/> that nobody
+    /// has answered or reported yet (the loop's own timer should have: the loop is blocked), each
+    /// marked <see cref="AsgiConnection.DeadlineReported"/> so it is taken once, and from then on
+    /// the loop's timer only cancels its task. Any thread; no GIL.
+    /// </summary>
+    public List<AsgiConnection> Overdue(long graceMs)
+    {
+        var overdue = new List<AsgiConnection>();
+        if (_options.RequestTimeout <= 0)
+        {
+            return overdue;
+        }
+        TimeSpan limit = TimeSpan.FromMilliseconds((_options.RequestTimeout * 1000L) + graceMs);
+        foreach (AsgiConnection conn in _connections.Values)
+        {
+            if (!conn.IsWebSocket && !conn.Completed && !conn.DeadlineReported && Stopwatch.GetElapsedTime(conn.StartTimestamp) > limit)
+            {
+                conn.DeadlineReported = true;
+                overdue.Add(conn);
+            }
+        }
+        return overdue;
+    }
+
+    /// <summary>
+    /// --request-timeout for requests whose deadline the blocked loop could not act on: each one's
+    /// task stack is returned as the error log's record (the words of the loop's own report) and
+    /// a response that has not started is answered 504. The caller holds the GIL (StackDump's
+    /// bounded wait), which keeps the loop thread out of this class's native calls meanwhile;
+    /// the loop's timer cancels the task once the loop runs again. Should the GIL come only after
+    /// the caller stopped waiting, this still answers them, its records unread.
+    /// </summary>
+    public List<string> DeadlineUnderGil(List<AsgiConnection> overdue)
+    {
+        var records = new List<string>();
+        BorrowedRef report = CPython.PyDict_GetItemString(_moduleDict, "deadline_report"u8);
+        foreach (AsgiConnection conn in overdue)
+        {
+            if (conn.Completed)
+            {
+                continue;
+            }
+            using OwnedRef id = CPython.PyLong_FromLongLong(conn.Id).OrThrow();
+            using OwnedRef result = PyCall.One(report.Handle, id.Handle);
+            if (result.IsNull)
+            {
+                records.Add($"Request timeout ({_options.RequestTimeout} s): {conn.Method} {conn.RawTarget}\n  (no stack: {PythonException.FetchPending().Message})");
+            }
+            else if (result.Handle == CPython.Py_None)
+            {
+                records.Add(string.Create(CultureInfo.InvariantCulture, $"Request timeout ({_options.RequestTimeout} s): {conn.Method} {conn.RawTarget} for {Stopwatch.GetElapsedTime(conn.StartTimestamp).TotalSeconds:0.0} s, still queued for the event loop, which is blocked"));
+            }
+            else
+            {
+                string name = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(result.Handle, 0).Handle);
+                string stack = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(result.Handle, 1).Handle);
+                records.Add($"Request timeout ({_options.RequestTimeout} s): {Describe(conn, name)} (the event loop is blocked)\n{stack.TrimEnd('\n')}");
+            }
+            if (!conn.ResponseStarted)
+            {
+                try
+                {
+                    ErrorResponse(conn, DeadlineStatus, DeadlineReason, "");
+                }
+                catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The client is gone: nothing to deliver, but Kestrel still gets the request back.
+                }
+                conn.Complete();
+            }
+        }
+        return records;
+    }
+
+    /// <summary>A (connection id or 0, task name, ...) tuple from abort_report as "task NAME serving GET /x for 1.0 s" (or "task NAME" for a task of no request).</summary>
+    private string TaskDescription(nint tuple)
+    {
+        long id = CPython.PyLong_AsLongLong(CPython.PyTuple_GetItem(tuple, 0).Handle);
+        string name = PyStr.ToStringOrEmpty(CPython.PyTuple_GetItem(tuple, 1).Handle);
+        return id != 0 && _connections.TryGetValue(id, out AsgiConnection? conn) ? Describe(conn, name) : "task " + name;
     }
 
     private async Task SendFileAsync(AsgiConnection conn, string path)

@@ -21,7 +21,7 @@ _misc = None     # native: (op, id, a, b)
 NEW, BODY, DISCONNECT, IO_DONE, WS_MESSAGE, WS_CLOSED, TICK, STOP = range(8)
 WS_ACCEPT, WS_SEND, WS_CLOSE, WS_DENY_START, WS_DENY_BODY = range(5)
 M_LIFESPAN, M_LOG, M_TRAILERS, M_PATHSEND, M_TIMEOUT = range(5)
-F_NOT_STARTED, F_INCOMPLETE = 1, 2
+F_NOT_STARTED, F_INCOMPLETE, F_TIMED_OUT = 1, 2, 4
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 
@@ -33,7 +33,7 @@ class ClientDisconnected(OSError):
 
 class _Conn:
     __slots__ = ("id", "scope", "task", "waiter", "disconnected", "started", "done",
-                 "body_done", "trailers", "ws_state", "inbox", "close_code", "timer")
+                 "body_done", "trailers", "ws_state", "inbox", "close_code", "timer", "timed_out")
 
     def __init__(self, id_, scope):
         self.id = id_
@@ -49,6 +49,7 @@ class _Conn:
         self.inbox = None
         self.close_code = 1005
         self.timer = None
+        self.timed_out = False
 
     def wake(self, value=None):
         w = self.waiter
@@ -200,6 +201,7 @@ _request_timeout = 0
 _grace = 3
 _stopping = None
 _lifespan = None
+_thread_ident = 0
 
 
 def _log(level, text):
@@ -226,6 +228,8 @@ async def _run(conn):
             flags |= F_NOT_STARTED
         if not conn.done:
             flags |= F_INCOMPLETE
+        if conn.timed_out:
+            flags |= F_TIMED_OUT
         _conns.pop(conn.id, None)
         conn.disconnected = True
         conn.wake()
@@ -239,12 +243,89 @@ def _timeout(conn):
     task = conn.task
     if task is None or task.done():
         return
-    lines = []
-    for frame in task.get_stack():
-        lines.extend(_traceback.format_stack(frame, 1))
-    _misc(M_TIMEOUT, conn.id, "".join(lines), None)
+    _misc(M_TIMEOUT, conn.id, task_stack(task), task.get_name())
     conn.disconnected = True
+    conn.timed_out = True
     task.cancel()
+
+
+def _await_chain(coro):
+    # Task.get_stack() gives a suspended task only its outermost frame (the coroutine's own
+    # f_back is None while it waits). Where it really waits is down its await chain: cr_await
+    # of each coroutine, gi_yieldfrom of a generator-based one, until an object without a
+    # frame (a Future's iterator: the last frame's line names what it awaits).
+    frames = []
+    while coro is not None and len(frames) < 256:
+        frame = getattr(coro, "cr_frame", None)
+        if frame is None:
+            frame = getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        nxt = getattr(coro, "cr_await", None)
+        coro = nxt if nxt is not None else getattr(coro, "gi_yieldfrom", None)
+    return frames
+
+
+def _running_frames(coro):
+    # The task the blocked loop is running has no await chain (cr_await is None while it runs):
+    # its frames are the loop thread's, from the coroutine's own frame to the innermost.
+    frame = _sys._current_frames().get(_thread_ident)
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        if frame is coro.cr_frame:
+            break
+        frame = frame.f_back
+    else:
+        return []
+    frames.reverse()
+    return frames
+
+
+def task_stack(task):
+    # A pending task's stack in traceback's format (outermost first, 'File "...", line N, in f').
+    # Callable from another thread with the GIL while the loop is blocked: a suspended task's
+    # frames do not move, and the one the loop runs stays where it blocks the thread.
+    try:
+        coro = task.get_coro()
+        if getattr(coro, "cr_running", False):
+            frames = _running_frames(coro)
+        else:
+            frames = _await_chain(coro)
+        text = "".join(_traceback.StackSummary.extract((f, f.f_lineno) for f in frames).format())
+        return text or "  (the task has no Python frame)\n"
+    except Exception as e:  # a stack is a report: it must never fail the timeout
+        return "  (no stack: %s: %s)\n" % (type(e).__name__, e)
+
+
+def deadline_report(id_):
+    # --request-timeout while the loop is blocked (its own timer cannot fire): the request's task
+    # name and stack, from another thread with the GIL. The timer still fires once the loop runs
+    # again, and cancels the task then. None when the request has ended.
+    conn = _conns.get(id_)
+    if conn is None or conn.task is None or conn.task.done():
+        return None
+    return conn.task.get_name(), task_stack(conn.task)
+
+
+def abort_report(limit):
+    # The arbiter's SIGABRT after --timeout: the loop made no progress, so something blocks its
+    # thread. Called on another thread with the GIL (the blocked loop thread does not hold it
+    # while it sleeps or waits in C; a thread running Python gives it up every switch interval).
+    # Returns (the loop thread's stack or None, (connection id or 0, name) of the task it runs or
+    # None, [(connection id or 0, task name, stack)] for up to `limit` other pending tasks, how
+    # many other pending tasks there are).
+    frame = _sys._current_frames().get(_thread_ident)
+    thread_stack = "".join(_traceback.format_stack(frame)) if frame is not None else None
+    if _loop is None:
+        return thread_stack, None, [], 0
+    current = _asyncio.current_task(_loop)
+    by_task = {c.task: c.id for c in list(_conns.values()) if c.task is not None}
+    pending = [t for t in _asyncio.all_tasks(_loop) if t is not current]
+    others = [(by_task.get(t, 0), t.get_name(), task_stack(t)) for t in pending[:limit]]
+    running = None if current is None else (by_task.get(current, 0), current.get_name())
+    return thread_stack, running, others, len(pending)
 
 
 def _new(ev):
@@ -411,7 +492,9 @@ def _new_loop(kind):
 def serve(app, wake_fd, loop_kind, lifespan, root_path, request_timeout, grace):
     # Runs on the loop's Python thread until the worker stops. _misc(M_LIFESPAN) reports
     # startup's outcome, after which the native side starts Kestrel (or exits with code 3).
-    global _loop, _app, _wake_fd, _root_path, _request_timeout, _grace
+    global _loop, _app, _wake_fd, _root_path, _request_timeout, _grace, _thread_ident
+    import threading
+    _thread_ident = threading.get_ident()
     _app = app
     _wake_fd = wake_fd
     _root_path = root_path

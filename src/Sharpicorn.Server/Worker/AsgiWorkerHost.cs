@@ -6,7 +6,11 @@
 //   lifespan.startup.failed) -> Kestrel on the inherited sockets -> "booted" -> heartbeat thread.
 // The heartbeat's progress is the loop's last wake-up: the heartbeat posts a tick every period,
 // so a loop that is blocked (an app calling time.sleep in a coroutine) stops making progress
-// and the arbiter's --timeout aborts the worker, as gunicorn's uvicorn worker would be.
+// and the arbiter's --timeout aborts the worker, as gunicorn's uvicorn worker would be. On that
+// SIGABRT the worker answers 504 where nothing was sent, logs the loop thread's Python stack
+// and every pending task's, and exits 1 (AbortAsync). The same blocked loop cannot run its own
+// --request-timeout timers, so the heartbeat answers a request a second past its deadline
+// (AnswerOverdue) with the 504 and its stack, as WSGI's deadline does whatever the app is in.
 // Signals are WorkerHost's, with ASGI's stop: TERM drains (WebSockets get 1001, Connection:
 // close on HTTP/1.1 responses, Kestrel stops within graceful_timeout), then lifespan shutdown
 // runs on the loop before the worker exits.
@@ -74,7 +78,7 @@ internal static class AsgiWorkerHost
         channel.Send(WorkerMessage.Booted);
 
         using var heartbeat = new CancellationTokenSource();
-        var beat = new Thread(() => Heartbeat(loop, channel, masterPid, signals.Writer, heartbeat.Token)) { IsBackground = true, Name = "asgi heartbeat" };
+        var beat = new Thread(() => Heartbeat(loop, channel, masterPid, signals.Writer, log, heartbeat.Token)) { IsBackground = true, Name = "asgi heartbeat" };
         beat.Start();
 
         while (true)
@@ -87,6 +91,7 @@ internal static class AsgiWorkerHost
                     access?.Reopen();
                     continue;
                 case Posix.SIGABRT:
+                    await AbortAsync(front, loop, log).ConfigureAwait(false);
                     return exit(1);
                 case LimitReached:
                     log.Info("Autorestarting worker after current request.");
@@ -124,11 +129,87 @@ internal static class AsgiWorkerHost
         await Task.WhenAny(loop.Stopped, Task.Delay(TimeSpan.FromMilliseconds(left))).ConfigureAwait(false);
     }
 
-    private static void Heartbeat(AsgiLoop loop, WorkerChannel channel, int masterPid, ChannelWriter<int> signals, CancellationToken stop)
+    /// <summary>
+    /// --request-timeout while the app blocks the loop (sync code in a coroutine), so the loop's
+    /// timer cannot fire: as WSGI's deadline, the client gets its 504 at the deadline whatever the
+    /// app is stuck in, and the stack is logged. Needs the GIL once, with StackDump's bounded wait
+    /// on a helper thread; never on a Kestrel thread.
+    /// </summary>
+    private static void AnswerOverdue(AsgiLoop loop, ErrorLog log)
+    {
+        List<AsgiConnection> overdue = loop.Overdue(BlockedLoopMs);
+        if (overdue.Count == 0)
+        {
+            return;
+        }
+        List<string>? records = StackDump.WithGil(() => loop.DeadlineUnderGil(overdue));
+        if (records is null)
+        {
+            log.Error($"Request timeout: {overdue.Count} request(s) past the deadline while the event loop is blocked\n  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)");
+            return;
+        }
+        foreach (string record in records)
+        {
+            log.Error(record);
+        }
+    }
+
+    /// <summary>
+    /// How long a timed-out worker waits for its 504s to reach the clients, as WorkerHost's: with
+    /// StackDump's GIL wait, inside the 3 s the arbiter gives it before SIGKILL.
+    /// </summary>
+    private static readonly TimeSpan AbortFlush = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The arbiter's SIGABRT (--timeout: the loop had no wake-up for that long). As the WSGI
+    /// worker: stop accepting, a 504 for every request whose response has not started, then the
+    /// stacks: the loop thread's (where the app blocks it) and every pending task's. All of it
+    /// needs the GIL once, taken on a helper thread with StackDump's bounded wait; an app holding
+    /// the GIL in C code past it gets neither 504s nor stacks, only the line saying so.
+    /// </summary>
+    private static async Task AbortAsync(KestrelFront front, AsgiLoop loop, ErrorLog log)
+    {
+        using var flush = new CancellationTokenSource(AbortFlush);
+        Task stopping = front.StopAsync(flush.Token);
+        List<string>? records = StackDump.WithGil(loop.AbortUnderGil);
+        // Logged before the flush is waited for: the SIGKILL 3 s after the SIGABRT must not cost the stacks.
+        if (records is null)
+        {
+            log.Error("WORKER TIMEOUT: the event loop's thread\n  (no stack: the GIL was not released within 2 s; a thread is stuck in C code holding it)");
+        }
+        else
+        {
+            foreach (string record in records)
+            {
+                log.Error(record);
+            }
+        }
+        try
+        {
+            await stopping.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // What did not finish within AbortFlush is cut by the exit, as in gunicorn.
+        }
+    }
+
+    /// <summary>
+    /// How late past --request-timeout a request must be before the heartbeat answers it instead
+    /// of the loop's own timer; and how long without a wake-up before the loop counts as blocked.
+    /// A guard against racing a loop that is merely busy, not a measurement.
+    /// </summary>
+    private const long BlockedLoopMs = 1000;
+
+    private static void Heartbeat(AsgiLoop loop, WorkerChannel channel, int masterPid, ChannelWriter<int> signals, ErrorLog log, CancellationToken stop)
     {
         while (!stop.WaitHandle.WaitOne(Period))
         {
             loop.Tick();
+            if (MonotonicClock.NowMs(TimeProvider.System) - loop.LastDrainMs > BlockedLoopMs)
+            {
+                AnswerOverdue(loop, log);
+            }
             if (!channel.Send(WorkerMessage.Heartbeat, loop.LastDrainMs) || Posix.GetParentPid() != masterPid)
             {
                 // The arbiter is gone: stop now, as gunicorn's workers do.

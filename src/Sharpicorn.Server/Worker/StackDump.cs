@@ -55,9 +55,15 @@ internal static class StackDump
         return stack.Handle == CPython.Py_None ? "  (the thread has no Python frame)\n" : PyStr.ToStringOrEmpty(stack.Handle);
     }
 
-    private static string? WithGil(Func<string?> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> with the GIL on a helper thread and waits for it at most
+    /// <see cref="GilWait"/>; null when the GIL was not had by then (the helper still waits for
+    /// it in the background and its result is dropped).
+    /// </summary>
+    public static T? WithGil<T>(Func<T?> work)
+        where T : class
     {
-        string? result = null;
+        T? result = null;
         var t = new Thread(() =>
         {
             using GilScope gil = GilScope.Acquire();

@@ -56,7 +56,7 @@ internal static class SharpicornSettings
         new IntSetting
         {
             Name = "request_timeout", Section = Section.Sharpicorn, Flags = ["--request-timeout"], Meta = "INT", SharpicornOnly = true,
-            Help = "Seconds one request may run: at the deadline the client gets a 504 unless the response has started, and the thread is interrupted; 0 is off.",
+            Help = "Seconds one request may run: at the deadline the client gets a 504 unless the response has started, and the thread is interrupted (an ASGI request's task is cancelled); 0 is off.",
             Default = 0, DefaultOrigin = "sharpicorn's own, after mod_wsgi's request-timeout; off",
             Set = (s, v) => s.RequestTimeout = v, Get = s => s.RequestTimeout,
         },
