@@ -22,6 +22,7 @@ using Sharpicorn.Logging;
 using Sharpicorn.Platform;
 using Sharpicorn.Protocol;
 using Sharpicorn.Python;
+using Sharpicorn.Wsgi;
 
 namespace Sharpicorn.Worker;
 
@@ -33,7 +34,7 @@ internal static class AsgiWorkerHost
     private const int LimitReached = -1;
 
     /// <summary>Serves <paramref name="app"/> (a reference the loop keeps) until a signal ends the worker; returns the exit code through <paramref name="exit"/>.</summary>
-    public static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, AccessLog? access, nint app, WorkerChannel channel, int masterPid, IEnumerable<ulong> fds, TlsSetup? tls, Channel<int> signals, Func<int, int> exit)
+    public static async Task<int> RunAsync(ServerSettings settings, ForwardedScheme forwarded, ErrorLog log, AccessLog? access, nint app, WorkerChannel channel, int masterPid, IEnumerable<ulong> fds, TlsSetup? tls, Channel<int> signals, WorkerHooks? hooks, Func<int, int> exit)
     {
         var options = new AsgiOptions
         {
@@ -92,6 +93,8 @@ internal static class AsgiWorkerHost
                     continue;
                 case Posix.SIGABRT:
                     await AbortAsync(front, loop, log).ConfigureAwait(false);
+                    // As gunicorn's handle_abort, for a uvicorn worker too: after the report, before the exit.
+                    hooks?.Run("worker_abort");
                     return exit(1);
                 case LimitReached:
                     log.Info("Autorestarting worker after current request.");
@@ -102,6 +105,7 @@ internal static class AsgiWorkerHost
                     await GracefulStopAsync(front, loop, asgi, settings, log).ConfigureAwait(false);
                     break;
                 default:
+                    hooks?.Run("worker_int");
                     using (var now = new CancellationTokenSource(TimeSpan.Zero))
                     {
                         await front.StopAsync(now.Token).ConfigureAwait(false);

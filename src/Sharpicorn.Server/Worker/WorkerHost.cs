@@ -105,7 +105,7 @@ internal static class WorkerHost
         if (pool is null)
         {
             // An ASGI app: one event loop instead of the Python threads (AsgiWorkerHost).
-            return await AsgiWorkerHost.RunAsync(settings, forwarded, log, access, asgiApp, channel, masterPid, fds, tls, signals, Exit).ConfigureAwait(false);
+            return await AsgiWorkerHost.RunAsync(settings, forwarded, log, access, asgiApp, channel, masterPid, fds, tls, signals, hooks, Exit).ConfigureAwait(false);
         }
 
         long maxRequests = WorkerMonitor.JitteredMaxRequests(settings);

@@ -127,6 +127,31 @@ public sealed class ServerHookTests
         s.WaitForLogCount("Booting worker with pid", 3);
     }
 
+    [Fact]
+    public void Hooks_AsgiApp_WorkerHooksRunAsInAnyWorker()
+    {
+        // gunicorn's uvicorn worker is a gunicorn Worker: post_fork, post_worker_init,
+        // worker_int, worker_abort and worker_exit run for an ASGI app as for a WSGI one.
+        string dir = Directory.CreateTempSubdirectory("sharpicorn-hooks-").FullName;
+        string conf = Path.Combine(Repo.Apps, "hooks_conf.py");
+        var env = new Dictionary<string, string> { ["HOOKS_DIR"] = dir, ["HOOKS_FAIL"] = "" };
+        using ServerProcess s = ServerProcess.Start(["--python", Repo.DebianPython, "-c", conf, "asgi_raw:app"], env);
+        int worker = WorkerPid(s);
+        Assert.Equal(worker, Marker(dir, "post_fork", worker).GetProperty("pid").GetInt32());
+        Assert.Equal(worker, Marker(dir, "post_worker_init", worker).GetProperty("pid").GetInt32());
+        Assert.Equal(200, RawHttp.Get(s.Port, "/").Status);
+
+        ServerProcess.Signal(worker, SIGINT);
+        Assert.Equal(worker, Marker(dir, "worker_int", worker).GetProperty("pid").GetInt32());
+        Assert.Equal(worker, Marker(dir, "worker_exit", worker).GetProperty("pid").GetInt32());
+        int second = WorkerPid(s, 1);
+        Marker(dir, "post_worker_init", second);
+
+        ServerProcess.Signal(second, SIGABRT);
+        Assert.Equal(second, Marker(dir, "worker_abort", second).GetProperty("pid").GetInt32());
+        Assert.Equal(second, Marker(dir, "worker_exit", second).GetProperty("pid").GetInt32());
+    }
+
     [Theory]
     [InlineData("sharpicorn")]
     [InlineData("gunicorn")]
