@@ -471,7 +471,8 @@ internal sealed class AsgiLoop : IPyFunctionTarget
             bool subprotocolHeader = webSocket && string.Equals(h.Key, "sec-websocket-protocol", StringComparison.OrdinalIgnoreCase);
             foreach (string? value in h.Value)
             {
-                using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(h.Key), ScopeCache.Latin1Bytes(value ?? ""));
+                // RFC 9113 8.2.1 forbids whitespace around an HTTP/2 value, and Kestrel lets it through: trimmed as on HTTP/1.1.
+                using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(h.Key), ScopeCache.Latin1Bytes(value.AsSpan().Trim(" \t")));
                 Append(headers, pair.Handle);
                 if (subprotocolHeader && value is not null)
                 {

@@ -107,7 +107,9 @@ internal sealed class ScopeCache
         return new BorrowedRef(_server).NewOwned();
     }
 
-    public static OwnedRef Latin1Bytes(string s)
+    public static OwnedRef Latin1Bytes(string s) => Latin1Bytes(s.AsSpan());
+
+    public static OwnedRef Latin1Bytes(ReadOnlySpan<char> s)
     {
         int n = Encoding.Latin1.GetByteCount(s);
         OwnedRef bytes = CPython.PyBytes_FromSize(n, out Span<byte> span).OrThrow();

@@ -192,6 +192,35 @@ public sealed class AsgiTests
         Assert.Equal([("x-f", "a b c"), ("host", "t"), ("connection", "close")], headers);
     }
 
+    [Fact]
+    public void Sharpicorn_AbsoluteFormTarget_HostIsTheTargetsInItsPlace()
+    {
+        // RFC 9112 3.2.2: the target's authority replaces Host (Kestrel's AllowHostHeaderOverride),
+        // so the scope agrees with WSGI's HTTP_HOST. uvicorn keeps the Host sent: not the reference.
+        using ServerProcess s = Start("sharpicorn", "asgi_raw:app");
+        List<(string, string)> headers = ScopeHeaders(RawHttp.Exchange(s.Port,
+            "GET http://real.example/h HTTP/1.1\r\nX-A: 1\r\nHost: other\r\nConnection: close\r\n\r\n"));
+
+        Assert.Equal([("x-a", "1"), ("host", "real.example"), ("connection", "close")], headers);
+    }
+
+    [Fact]
+    public void Sharpicorn_Http2_HeadersWithoutPseudoHeadersEachRepeatItsOwnPair()
+    {
+        // Over HTTP/2 the scope comes from Kestrel's dictionary, which keeps no order across names
+        // (its known headers first): only what it does keep is checked. :authority is Host.
+        using ServerProcess s = Start("sharpicorn", "asgi_raw:app", null, "-k", "asgi", "--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge");
+        (int exit, string body, string err) = ClientTool.Run("curl", "-sS", "--max-time", "30", "--http2-prior-knowledge",
+            "-H", "X-B: 1", "-H", "X-A:  a ", "-H", "X-B: 2", "-H", "User-Agent:", "-H", "Accept:", $"http://127.0.0.1:{s.Port}/h");
+        Assert.True(exit == 0, err + s.ErrorLog);
+        JsonElement scope = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("2", scope.GetProperty("http_version").GetString());
+        List<(string Name, string Value)> headers = [.. scope.GetProperty("headers").EnumerateArray().Select(h => (h[0].GetString()!, h[1].GetString()!))];
+
+        Assert.Equal([("host", $"127.0.0.1:{s.Port}"), ("x-a", "a"), ("x-b", "1"), ("x-b", "2")], headers.Order());
+        Assert.Equal(["1", "2"], headers.Where(h => h.Name == "x-b").Select(h => h.Value));
+    }
+
     [Theory]
     [MemberData(nameof(Servers))]
     public void RawAsgi_ClientGoesAway_AppGetsHttpDisconnect(string server)
