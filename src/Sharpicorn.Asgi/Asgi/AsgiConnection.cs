@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.Features;
@@ -81,34 +80,8 @@ internal sealed class AsgiConnection
     /// <summary>The loop this scope was dispatched to (its disconnect callback posts there).</summary>
     public AsgiLoop? LoopOwner { get; set; }
 
-    /// <summary>The request head's field lines as sent (HTTP/1.x), pooled; taken once, by the scope builder or by the disposal.</summary>
-    private byte[]? _fieldLines;
-
-    private int _fieldLinesLength;
-
-    /// <summary>Gives the scope the head's field lines as sent (see <see cref="FieldLines"/>); <paramref name="lines"/> comes from <see cref="ArrayPool{T}.Shared"/>, and this connection now owns it.</summary>
-    public void SetFieldLines(byte[] lines, int length)
-    {
-        _fieldLinesLength = length;
-        Volatile.Write(ref _fieldLines, lines);
-    }
-
-    /// <summary>The field lines, once: the caller returns them to the pool. Null when there are none (HTTP/2) or they were taken.</summary>
-    public byte[]? TakeFieldLines(out int length)
-    {
-        byte[]? lines = Interlocked.Exchange(ref _fieldLines, null);
-        length = lines is null ? 0 : _fieldLinesLength;
-        return lines;
-    }
-
-    /// <summary>Returns untaken field lines to the pool (a refused request, or a scope never built).</summary>
-    public void ReleaseFieldLines()
-    {
-        if (TakeFieldLines(out _) is { } lines)
-        {
-            ArrayPool<byte>.Shared.Return(lines);
-        }
-    }
+    /// <summary>The request head's field lines as sent (HTTP/1.x, read by <see cref="FieldLines"/>); null over HTTP/2. Set before the scope is dispatched, then only read.</summary>
+    public byte[]? HeadFields { get; set; }
 
     public void Complete()
     {

@@ -397,19 +397,12 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         // Built first, then handed to the tuple, which steals them (no using: see Drain).
         OwnedRef headers = CPython.PyList_New(0).OrThrow();
         OwnedRef subprotocols = CPython.PyList_New(0).OrThrow();
-        if (conn.TakeFieldLines(out int length) is { } lines)
+        if (conn.HeadFields is { } lines)
         {
-            try
-            {
-                // An absolute- or authority-form target names the host, and Kestrel put it in Host
-                // (RFC 9112 3.2.2, AllowHostHeaderOverride): the scope agrees with WSGI's HTTP_HOST.
-                string? host = conn.RawTarget.StartsWith('/') || conn.RawTarget == "*" ? null : request.Headers.Host.ToString();
-                FieldHeaders(new FieldLines(lines.AsSpan(0, length)), host, conn.IsWebSocket, headers.Handle, subprotocols.Handle);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(lines);
-            }
+            // An absolute- or authority-form target names the host, and Kestrel put it in Host
+            // (RFC 9112 3.2.2, AllowHostHeaderOverride): the scope agrees with WSGI's HTTP_HOST.
+            string? host = conn.RawTarget.StartsWith('/') || conn.RawTarget == "*" ? null : request.Headers.Host.ToString();
+            FieldHeaders(new FieldLines(lines), host, conn.IsWebSocket, headers.Handle, subprotocols.Handle);
         }
         else
         {

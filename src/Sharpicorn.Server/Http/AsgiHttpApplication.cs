@@ -37,10 +37,7 @@ internal sealed class AsgiHttpApplication(AsgiLoop loop, AcceptGate gate, Server
         {
             rejection = HeadChecks.Check(context.Features, request, settings.PermitUnconventionalHttpMethod, out _, out HeadScanner? scanner);
             // The scope lists the fields as received, from the head's own bytes (HeadScanner captures them for ASGI workers).
-            if (scanner?.TakeFieldLines(out int length) is { } lines)
-            {
-                context.SetFieldLines(lines, length);
-            }
+            context.HeadFields = scanner?.TakeFieldLines();
         }
         rejection ??= RequestChecks.Check(request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
         if (http2)
@@ -121,7 +118,6 @@ internal sealed class AsgiHttpApplication(AsgiLoop loop, AcceptGate gate, Server
 
     public void DisposeContext(AsgiConnection context, Exception? exception)
     {
-        context.ReleaseFieldLines();
         context.AbortRegistration.Unregister();
         context.ClosedRegistration.Unregister();
         if (context.Id != 0)

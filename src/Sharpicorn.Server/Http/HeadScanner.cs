@@ -52,9 +52,11 @@
 // is the fields as received. So from the end of a request line that was looked at, every raw
 // byte up to the head's empty line is copied into a pooled buffer as reads go by (Kestrel never
 // consumes past what it was handed, so nothing is missed between reads), whatever copy Kestrel
-// itself is handed. OnRequest hands the buffer to the request; the ASGI scope builder parses it
-// and returns it to the pool. A head that cannot be captured (over the cap) gives no buffer, and
-// the scope falls back to Kestrel's dictionary. WSGI workers never capture.
+// itself is handed. OnRequest hands the request an array of exactly those bytes (a head read at
+// once is copied straight into it; one read in pieces goes through a buffer the connection keeps):
+// the request owns it, and the ASGI loop only reads it, so no pool traffic crosses threads. A head
+// that cannot be captured (over the cap) gives none, and the scope falls back to Kestrel's
+// dictionary. WSGI workers never capture.
 //
 // HTTP/2 frames are binary and have no text framing to disagree about. A connection whose first
 // bytes are the HTTP/2 preface ("PRI * HTTP/2.0\r\n") is never scanned nor rewritten, so a DATA frame that
@@ -81,7 +83,7 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, boo
     /// <summary>Field lines are copied for the request (ASGI's arrival order).</summary>
     private readonly bool _capture = captureFields;
 
-    /// <summary>The current head's field lines as sent, copied so far (pooled); null before the first capture.</summary>
+    /// <summary>A head's field lines as sent, copied so far when it came in more than one read; kept for the connection's next heads.</summary>
     private byte[]? _fields;
 
     private int _fieldsLength;
@@ -92,13 +94,11 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, boo
     /// <summary>How much of CR LF CR LF the captured bytes end with (a head's end found across reads).</summary>
     private int _endMatch;
 
-    /// <summary>The current head's field lines were captured up to its empty line.</summary>
-    private bool _fieldsDone;
+    /// <summary>The current head's field lines, exactly, once captured up to its empty line; null before.</summary>
+    private byte[]? _captured;
 
     /// <summary>The field lines of the request last handed over, until <see cref="TakeFieldLines"/>.</summary>
     private byte[]? _handed;
-
-    private int _handedLength;
 
     /// <summary>gunicorn's leniency switches; null when all are off (nothing but targets is ever rewritten).</summary>
     private readonly HeadRules? _rules = rules;
@@ -255,37 +255,21 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, boo
 
     /// <summary>
     /// The field lines of the request last handed over, as sent (each with its CRLF, the empty line
-    /// not included), in a buffer from <see cref="ArrayPool{T}.Shared"/> the caller now owns; null
-    /// when they were not captured (not an ASGI worker, or a head over the cap).
+    /// not included), in an array of their own; null when they were not captured (not an ASGI
+    /// worker, or a head over the cap).
     /// </summary>
-    public byte[]? TakeFieldLines(out int length)
+    public byte[]? TakeFieldLines()
     {
         byte[]? lines = _handed;
-        length = _handedLength;
         _handed = null;
         return lines;
     }
 
     private void HandOverFields()
     {
-        byte[]? untaken = _handed;
-        if (_fieldsDone)
-        {
-            _handed = _fields;
-            _handedLength = _fieldsLength;
-            // A buffer the last request left untaken (it was refused) serves the next head.
-            _fields = untaken;
-        }
-        else
-        {
-            _handed = null;
-            if (untaken is not null)
-            {
-                ArrayPool<byte>.Shared.Return(untaken);
-            }
-        }
+        _handed = _captured;
+        _captured = null;
         _fieldsLength = 0;
-        _fieldsDone = false;
         _captureAt = -1;
     }
 
@@ -294,7 +278,7 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, boo
     {
         _captureAt = at;
         _fieldsLength = 0;
-        _fieldsDone = false;
+        _captured = null;
         // The request line's CR LF begins the pattern: a head without fields ends at once with CR LF.
         _endMatch = 2;
     }
@@ -319,16 +303,24 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, boo
                 _captureAt = -1;
                 return;
             }
-            Append(chunk[..take]);
-            _captureAt += take;
             if (end >= 0)
             {
                 // The empty line's CR LF is not a field line.
-                _fieldsLength -= 2;
-                _fieldsDone = true;
+                if (_fieldsLength == 0)
+                {
+                    // The whole block in one read, as nearly always: one copy.
+                    _captured = chunk[..Math.Max(0, end - 2)].ToArray();
+                }
+                else
+                {
+                    Append(chunk[..end]);
+                    _captured = _fields!.AsSpan(0, _fieldsLength - 2).ToArray();
+                }
                 _captureAt = -1;
                 return;
             }
+            Append(chunk);
+            _captureAt += take;
         }
     }
 
@@ -369,13 +361,9 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, boo
         int needed = _fieldsLength + bytes.Length;
         if (_fields is null || _fields.Length < needed)
         {
-            // Most heads fit the first rent; a longer one doubles.
-            byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(1024, (_fields?.Length ?? 0) * 2)));
-            if (_fields is not null)
-            {
-                _fields.AsSpan(0, _fieldsLength).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_fields);
-            }
+            // Most heads fit the first; a longer one doubles it.
+            byte[] grown = new byte[Math.Max(needed, Math.Max(1024, (_fields?.Length ?? 0) * 2))];
+            _fields?.AsSpan(0, _fieldsLength).CopyTo(grown);
             _fields = grown;
         }
         bytes.CopyTo(_fields.AsSpan(_fieldsLength));

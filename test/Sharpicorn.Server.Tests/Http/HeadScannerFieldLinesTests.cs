@@ -23,18 +23,11 @@ public sealed class HeadScannerFieldLinesTests
         return seen;
     }
 
-    /// <summary>What the request just handed over kept, as latin-1 (null: nothing kept), its buffer returned as the ASGI side does.</summary>
+    /// <summary>What the request just handed over kept, as latin-1 (null: nothing kept).</summary>
     private static string? Handed(HeadScanner scanner, HeadScanner.Body body = HeadScanner.Body.None, long length = 0)
     {
         Assert.Equal(HeadScanner.Verdict.Ok, scanner.OnRequest(body, length, null, out _));
-        byte[]? lines = scanner.TakeFieldLines(out int n);
-        if (lines is null)
-        {
-            return null;
-        }
-        string text = Encoding.Latin1.GetString(lines, 0, n);
-        ArrayPool<byte>.Shared.Return(lines);
-        return text;
+        return scanner.TakeFieldLines() is { } lines ? Encoding.Latin1.GetString(lines) : null;
     }
 
     [Fact]
