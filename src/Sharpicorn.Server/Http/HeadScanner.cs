@@ -50,9 +50,8 @@
 // Field lines in arrival order (ASGI workers only, captureFields). Kestrel's header dictionary
 // enumerates known headers first and keeps no order across names, while ASGI's scope["headers"]
 // is the fields as received. So from the end of a request line that was looked at, every raw
-// byte up to the head's empty line is copied into a pooled buffer as reads go by (Kestrel never
-// consumes past what it was handed, so nothing is missed between reads), whatever copy Kestrel
-// itself is handed. OnRequest hands the request an array of exactly those bytes (a head read at
+// byte up to the head's empty line is copied as reads go by (Kestrel never consumes past what it
+// was handed, so nothing is missed between reads), whatever copy Kestrel itself is handed. OnRequest hands the request an array of exactly those bytes (a head read at
 // once is copied straight into it; one read in pieces goes through a buffer the connection keeps):
 // the request owns it, and the ASGI loop only reads it, so no pool traffic crosses threads. A head
 // that cannot be captured (over the cap) gives none, and the scope falls back to Kestrel's
