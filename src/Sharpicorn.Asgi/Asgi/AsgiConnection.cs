@@ -86,6 +86,9 @@ internal sealed class AsgiConnection
     /// <summary>The loop this scope was dispatched to (its disconnect callback posts there).</summary>
     public AsgiLoop? LoopOwner { get; set; }
 
+    /// <summary>The request head's field lines as sent (HTTP/1.x, read by <see cref="FieldLines"/>); null over HTTP/2. Set before the scope is dispatched, then only read.</summary>
+    public byte[]? HeadFields { get; set; }
+
     public void Complete()
     {
         if (Interlocked.Exchange(ref _completed, 1) == 0)

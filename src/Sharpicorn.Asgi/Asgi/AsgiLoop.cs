@@ -428,28 +428,16 @@ internal sealed class AsgiLoop : IPyFunctionTarget
         // Built first, then handed to the tuple, which steals them (no using: see Drain).
         OwnedRef headers = CPython.PyList_New(0).OrThrow();
         OwnedRef subprotocols = CPython.PyList_New(0).OrThrow();
-        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in request.Headers)
+        if (conn.HeadFields is { } lines)
         {
-            bool subprotocolHeader = conn.IsWebSocket && string.Equals(h.Key, "sec-websocket-protocol", StringComparison.OrdinalIgnoreCase);
-            foreach (string? value in h.Value)
-            {
-                using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(h.Key), ScopeCache.Latin1Bytes(value ?? ""));
-                if (CPython.PyList_Append(headers.Handle, pair.Handle) != 0)
-                {
-                    PythonException.ThrowPending();
-                }
-                if (subprotocolHeader && value is not null)
-                {
-                    foreach (string p in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        using OwnedRef s = PyStr.FromString(p);
-                        if (CPython.PyList_Append(subprotocols.Handle, s.Handle) != 0)
-                        {
-                            PythonException.ThrowPending();
-                        }
-                    }
-                }
-            }
+            // An absolute- or authority-form target names the host, and Kestrel put it in Host
+            // (RFC 9112 3.2.2, AllowHostHeaderOverride): the scope agrees with WSGI's HTTP_HOST.
+            string? host = conn.RawTarget.StartsWith('/') || conn.RawTarget == "*" ? null : request.Headers.Host.ToString();
+            FieldHeaders(new FieldLines(lines), host, conn.IsWebSocket, headers.Handle, subprotocols.Handle);
+        }
+        else
+        {
+            KestrelHeaders(request, conn.IsWebSocket, headers.Handle, subprotocols.Handle);
         }
         string version = conn.Protocol switch
         {
@@ -474,6 +462,65 @@ internal sealed class AsgiLoop : IPyFunctionTarget
             client,
             server,
             subprotocols);
+    }
+
+    /// <summary>scope["headers"] from the head's field lines as sent (HTTP/1.x): lowercase names, values as bytes, in arrival order, a repeated field as separate pairs.</summary>
+    private void FieldHeaders(FieldLines fields, string? host, bool webSocket, nint headers, nint subprotocols)
+    {
+        while (fields.Next(out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
+        {
+            bool isHost = host is not null && Ascii.EqualsIgnoreCase(name, "host"u8);
+            using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(name), isHost ? ScopeCache.Latin1Bytes(host!) : PyStr.Bytes(value));
+            Append(headers, pair.Handle);
+            if (webSocket && Ascii.EqualsIgnoreCase(name, "sec-websocket-protocol"u8))
+            {
+                AddSubprotocols(Encoding.Latin1.GetString(value), subprotocols);
+            }
+        }
+    }
+
+    /// <summary>
+    /// scope["headers"] from Kestrel's dictionary: HTTP/2, whose HPACK fields Kestrel files there
+    /// without their order (known headers first, a repeated field's values together); it holds no
+    /// pseudo-header (:authority is its Host).
+    /// </summary>
+    private void KestrelHeaders(IHttpRequestFeature request, bool webSocket, nint headers, nint subprotocols)
+    {
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> h in request.Headers)
+        {
+            if (h.Key.StartsWith(':'))
+            {
+                continue;
+            }
+            bool subprotocolHeader = webSocket && string.Equals(h.Key, "sec-websocket-protocol", StringComparison.OrdinalIgnoreCase);
+            foreach (string? value in h.Value)
+            {
+                // RFC 9113 8.2.1 forbids whitespace around an HTTP/2 value, and Kestrel lets it through: trimmed as on HTTP/1.1.
+                using OwnedRef pair = PyTuples.Of(_scopeCache.HeaderName(h.Key), ScopeCache.Latin1Bytes(value.AsSpan().Trim(" \t")));
+                Append(headers, pair.Handle);
+                if (subprotocolHeader && value is not null)
+                {
+                    AddSubprotocols(value, subprotocols);
+                }
+            }
+        }
+    }
+
+    private static void AddSubprotocols(string value, nint subprotocols)
+    {
+        foreach (string p in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            using OwnedRef s = PyStr.FromString(p);
+            Append(subprotocols, s.Handle);
+        }
+    }
+
+    private static void Append(nint list, nint item)
+    {
+        if (CPython.PyList_Append(list, item) != 0)
+        {
+            PythonException.ThrowPending();
+        }
     }
 
     /// <summary>Status and headers go into Kestrel's response; nothing is sent before the first body write.</summary>

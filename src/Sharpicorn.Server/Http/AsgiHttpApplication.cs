@@ -32,7 +32,13 @@ internal sealed class AsgiHttpApplication(AsgiLoop loop, AcceptGate gate, Server
         IHttpRequestFeature request = context.Request;
         bool http2 = WsgiRequest.IsHttp2(request.Protocol);
         // HTTP/2 frames its body itself: no request line or Content-Length text to look at.
-        RequestChecks.Rejection? rejection = http2 ? null : HeadChecks.Check(context.Features, request, settings.PermitUnconventionalHttpMethod, out _);
+        RequestChecks.Rejection? rejection = null;
+        if (!http2)
+        {
+            rejection = HeadChecks.Check(context.Features, request, settings.PermitUnconventionalHttpMethod, out _, out HeadScanner? scanner);
+            // The scope lists the fields as received, from the head's own bytes (HeadScanner captures them for ASGI workers).
+            context.HeadFields = scanner?.TakeFieldLines();
+        }
         rejection ??= RequestChecks.Check(request, settings.LimitRequestLine, settings.LimitRequestFieldSize, _refuseUnderscores);
         if (http2)
         {

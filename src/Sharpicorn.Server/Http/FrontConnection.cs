@@ -43,10 +43,10 @@ internal sealed class FrontConnection : ConnectionContext
     private readonly CancellationTokenSource _closed = new();
     private IDuplexPipe _transport;
 
-    private FrontConnection(ConnectionContext inner, HeadRules? rules)
+    private FrontConnection(ConnectionContext inner, HeadRules? rules, bool captureFields)
     {
         _inner = inner;
-        var scanner = new HeadScanner(inner.Transport.Input, rules);
+        var scanner = new HeadScanner(inner.Transport.Input, rules, captureFields);
         _transport = new DuplexPipe(scanner, inner.Transport.Output);
         // Requests find it through their feature collection, which falls back to the connection's.
         inner.Features.Set(scanner);
@@ -57,11 +57,11 @@ internal sealed class FrontConnection : ConnectionContext
     /// <remarks>A connection that negotiated h2 by ALPN is left as it is: HTTP/2 has no textual framing to scan, and its streams outlive a FIN on Kestrel's own terms.</remarks>
     public static ConnectionDelegate Wrap(ConnectionDelegate next) => Wrap(next, null);
 
-    /// <summary>The connection middleware, with gunicorn's leniency switches for the heads it scans (null: none).</summary>
-    public static ConnectionDelegate Wrap(ConnectionDelegate next, HeadRules? rules) => connection =>
+    /// <summary>The connection middleware, with gunicorn's leniency switches for the heads it scans (null: none), and whether each head's field lines are kept for the request (ASGI's arrival order).</summary>
+    public static ConnectionDelegate Wrap(ConnectionDelegate next, HeadRules? rules, bool captureFields = false) => connection =>
         connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true
             ? next(connection)
-            : next(new FrontConnection(connection, rules));
+            : next(new FrontConnection(connection, rules, captureFields));
 
     public override string ConnectionId
     {

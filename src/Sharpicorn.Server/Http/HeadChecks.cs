@@ -14,10 +14,15 @@ internal static class HeadChecks
     /// Checks one HTTP/1.x request. Restores the target as sent (PEP 3333 and ASGI's raw_path see
     /// those bytes) and gives the HTTP version as sent when Kestrel was handed another.
     /// </summary>
-    public static RequestChecks.Rejection? Check(IFeatureCollection features, IHttpRequestFeature request, bool permitMethod, out string? versionAsSent)
+    public static RequestChecks.Rejection? Check(IFeatureCollection features, IHttpRequestFeature request, bool permitMethod, out string? versionAsSent) =>
+        Check(features, request, permitMethod, out versionAsSent, out _);
+
+    /// <summary>As above, also giving the connection's scanner (null when none watches it), for what else it kept of the head.</summary>
+    public static RequestChecks.Rejection? Check(IFeatureCollection features, IHttpRequestFeature request, bool permitMethod, out string? versionAsSent, out HeadScanner? scanner)
     {
         versionAsSent = null;
-        if (features.Get<HeadScanner>() is not { } scanner)
+        scanner = features.Get<HeadScanner>();
+        if (scanner is null)
         {
             return permitMethod ? null : Method(request.Method);
         }

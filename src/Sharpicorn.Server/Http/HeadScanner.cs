@@ -47,6 +47,16 @@
 // Requests without a Content-Length call in only for the request-line bookkeeping (a GET costs
 // the line cut of its head and one scan of its target).
 //
+// Field lines in arrival order (ASGI workers only, captureFields). Kestrel's header dictionary
+// enumerates known headers first and keeps no order across names, while ASGI's scope["headers"]
+// is the fields as received. So from the end of a request line that was looked at, every raw
+// byte up to the head's empty line is copied as reads go by (Kestrel never consumes past what it
+// was handed, so nothing is missed between reads), whatever copy Kestrel itself is handed. OnRequest hands the request an array of exactly those bytes (a head read at
+// once is copied straight into it; one read in pieces goes through a buffer the connection keeps):
+// the request owns it, and the ASGI loop only reads it, so no pool traffic crosses threads. A head
+// that cannot be captured (over the cap) gives none, and the scope falls back to Kestrel's
+// dictionary. WSGI workers never capture.
+//
 // HTTP/2 frames are binary and have no text framing to disagree about. A connection whose first
 // bytes are the HTTP/2 preface ("PRI * HTTP/2.0\r\n") is never scanned nor rewritten, so a DATA frame that
 // happens to hold a "Content-Length: +5" line cannot produce a verdict (h2c connections are
@@ -61,8 +71,34 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Sharpicorn.Http;
 
 /// <summary>The transport's input as Kestrel reads it, watched for Content-Length values Kestrel would normalise away and for request targets it would misjudge.</summary>
-internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null) : PipeReader
+internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null, bool captureFields = false) : PipeReader
 {
+    /// <summary>A head's field lines beyond this are not captured (Kestrel's own head limit, 32 KiB by default, refuses them first).</summary>
+    private const int MaxCapture = 1 << 20;
+
+    /// <summary>The end of a head: the CRLF ending the last field line, then the empty line's.</summary>
+    private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
+
+    /// <summary>Field lines are copied for the request (ASGI's arrival order).</summary>
+    private readonly bool _capture = captureFields;
+
+    /// <summary>A head's field lines as sent, copied so far when it came in more than one read; kept for the connection's next heads.</summary>
+    private byte[]? _fields;
+
+    private int _fieldsLength;
+
+    /// <summary>Absolute offset of the next head byte to capture; -1 when not capturing.</summary>
+    private long _captureAt = -1;
+
+    /// <summary>How much of CR LF CR LF the captured bytes end with (a head's end found across reads).</summary>
+    private int _endMatch;
+
+    /// <summary>The current head's field lines, exactly, once captured up to its empty line; null before.</summary>
+    private byte[]? _captured;
+
+    /// <summary>The field lines of the request last handed over, until <see cref="TakeFieldLines"/>.</summary>
+    private byte[]? _handed;
+
     /// <summary>gunicorn's leniency switches; null when all are off (nothing but targets is ever rewritten).</summary>
     private readonly HeadRules? _rules = rules;
 
@@ -209,7 +245,128 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null) : P
         _lineEnd = -1;
         _rawTarget = null;
         _badLine = null;
+        if (_capture)
+        {
+            HandOverFields();
+        }
         return verdict;
+    }
+
+    /// <summary>
+    /// The field lines of the request last handed over, as sent (each with its CRLF, the empty line
+    /// not included), in an array of their own; null when they were not captured (not an ASGI
+    /// worker, or a head over the cap).
+    /// </summary>
+    public byte[]? TakeFieldLines()
+    {
+        byte[]? lines = _handed;
+        _handed = null;
+        return lines;
+    }
+
+    private void HandOverFields()
+    {
+        _handed = _captured;
+        _captured = null;
+        _fieldsLength = 0;
+        _captureAt = -1;
+    }
+
+    /// <summary>Starts copying a head's field lines at <paramref name="at"/>, just after its request line's LF.</summary>
+    private void StartCapture(long at)
+    {
+        _captureAt = at;
+        _fieldsLength = 0;
+        _captured = null;
+        // The request line's CR LF begins the pattern: a head without fields ends at once with CR LF.
+        _endMatch = 2;
+    }
+
+    /// <summary>Copies what <paramref name="buffer"/> (starting at <see cref="_consumed"/>) holds of the head's field lines, up to its empty line.</summary>
+    private void Capture(in ReadOnlySequence<byte> buffer)
+    {
+        long skip = _captureAt - _consumed;
+        if (skip < 0 || skip > buffer.Length)
+        {
+            // Kestrel consumed bytes never seen here: cannot happen, but then there is no order to give.
+            _captureAt = -1;
+            return;
+        }
+        foreach (ReadOnlyMemory<byte> memory in skip == 0 ? buffer : buffer.Slice(skip))
+        {
+            ReadOnlySpan<byte> chunk = memory.Span;
+            int end = FindHeadEnd(chunk);
+            int take = end < 0 ? chunk.Length : end;
+            if (_fieldsLength + take > MaxCapture)
+            {
+                _captureAt = -1;
+                return;
+            }
+            if (end >= 0)
+            {
+                // The empty line's CR LF is not a field line.
+                if (_fieldsLength == 0)
+                {
+                    // The whole block in one read, as nearly always: one copy.
+                    _captured = chunk[..Math.Max(0, end - 2)].ToArray();
+                }
+                else
+                {
+                    Append(chunk[..end]);
+                    _captured = _fields!.AsSpan(0, _fieldsLength - 2).ToArray();
+                }
+                _captureAt = -1;
+                return;
+            }
+            Append(chunk);
+            _captureAt += take;
+        }
+    }
+
+    /// <summary>Where in <paramref name="chunk"/> the head's empty line ends (after its LF), following on from <see cref="_endMatch"/>; -1 when not in it.</summary>
+    private int FindHeadEnd(ReadOnlySpan<byte> chunk)
+    {
+        int i = 0;
+        // A CR LF CR LF begun in an earlier read (or by the request line's CR LF).
+        while (_endMatch > 0 && i < chunk.Length)
+        {
+            if (chunk[i] != HeadEnd[_endMatch])
+            {
+                _endMatch = 0;
+                break;
+            }
+            i++;
+            if (++_endMatch == HeadEnd.Length)
+            {
+                return i;
+            }
+        }
+        if (i == chunk.Length)
+        {
+            return -1;
+        }
+        ReadOnlySpan<byte> rest = chunk[i..];
+        int at = rest.IndexOf(HeadEnd);
+        if (at >= 0)
+        {
+            return i + at + HeadEnd.Length;
+        }
+        _endMatch = rest.EndsWith("\r\n\r"u8) ? 3 : rest.EndsWith("\r\n"u8) ? 2 : rest[^1] == (byte)'\r' ? 1 : 0;
+        return -1;
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        int needed = _fieldsLength + bytes.Length;
+        if (_fields is null || _fields.Length < needed)
+        {
+            // Most heads fit the first; a longer one doubles it.
+            byte[] grown = new byte[Math.Max(needed, Math.Max(1024, (_fields?.Length ?? 0) * 2))];
+            _fields?.AsSpan(0, _fieldsLength).CopyTo(grown);
+            _fields = grown;
+        }
+        bytes.CopyTo(_fields.AsSpan(_fieldsLength));
+        _fieldsLength = needed;
     }
 
     /// <summary>
@@ -386,15 +543,20 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null) : P
             return result;
         }
         ScanLines(buffer);
+        ReadResult handed = result;
         if (_lineStart >= 0 && _consumed >= _lineStart && (_lineEnd < 0 || _consumed < _lineEnd))
         {
-            return RequestLine(result);
+            handed = RequestLine(result);
         }
-        if (_headerStage && _consumed >= _lineEnd)
+        else if (_headerStage && _consumed >= _lineEnd)
         {
-            return HeaderLines(result);
+            handed = HeaderLines(result);
         }
-        return result;
+        if (_captureAt >= 0)
+        {
+            Capture(buffer);
+        }
+        return handed;
     }
 
     /// <summary>
@@ -421,6 +583,10 @@ internal sealed class HeadScanner(PipeReader inner, HeadRules? rules = null) : P
         int lineEnd = lead + nl + 1;
         bool firstLook = _lineEnd < 0;
         _lineEnd = _consumed + lineEnd;
+        if (firstLook && _capture)
+        {
+            StartCapture(_lineEnd);
+        }
         if (firstLook && _rules is { RewritesHeaders: true })
         {
             _headerStage = true;

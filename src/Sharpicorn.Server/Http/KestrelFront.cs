@@ -38,7 +38,9 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
         // The PROXY header comes before anything HTTP, so it is read first, on the same clock as a request head.
         Func<ConnectionDelegate, ConnectionDelegate>? proxyProtocol = ProxyProtocolConnection.Create(settings, options.Limits.RequestHeadersTimeout, loggerFactory.CreateLogger("Sharpicorn.Http.ProxyProtocol"));
         HeadRules? rules = settings.CasefoldHttpMethod || settings.PermitUnconventionalHttpVersion || settings.StripHeaderSpaces || settings.PermitObsoleteFolding ? HeadRules.From(settings) : null;
-        Http2Plan plan = Http2Plan.For(settings, tls is not null, asgi: app is AsgiHttpApplication);
+        // ASGI's scope["headers"] lists the fields as received; Kestrel's dictionary has lost that order.
+        bool captureFields = app is AsgiHttpApplication;
+        Http2Plan plan = Http2Plan.For(settings, tls is not null, asgi: captureFields);
         if (plan.SyncFallback)
         {
             log.Warning(Http2Plan.SyncWarning);
@@ -76,7 +78,7 @@ internal sealed class KestrelFront(KestrelServer server, DrainingListenerFactory
                 {
                     o.Use(h2c.Middleware);
                 }
-                o.Use(next => FrontConnection.Wrap(next, rules));
+                o.Use(next => FrontConnection.Wrap(next, rules, captureFields));
             });
         }
         var transport = new DrainingListenerFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), gate);

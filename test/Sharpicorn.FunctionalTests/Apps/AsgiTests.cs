@@ -151,6 +151,76 @@ public sealed class AsgiTests
         }
     }
 
+    private static List<(string Name, string Value)> ScopeHeaders(string rawReply)
+    {
+        HttpReply reply = HttpReply.Parse(rawReply);
+        Assert.Equal(200, reply.Status);
+        return [.. JsonDocument.Parse(reply.Body).RootElement.GetProperty("headers").EnumerateArray().Select(h => (h[0].GetString()!, h[1].GetString()!))];
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public void RawAsgi_HeadersInUnusualOrder_ScopeListsThemAsReceived(string server)
+    {
+        // ASGI: "in the order they were received", a repeated field as separate pairs, names
+        // lowercase, values as sent (latin-1) without surrounding whitespace.
+        using ServerProcess s = Start(server, "asgi_raw:app");
+        List<(string Name, string Value)> headers = ScopeHeaders(RawHttp.Exchange(s.Port,
+            "GET /h HTTP/1.1\r\nX-B: 1\r\nHost: t\r\nx-a:\t a  b \r\nCookie: c=1\r\nX-B: 2\r\nX-L: caf\u00e9\r\nAccept: */*\r\nConnection: close\r\n\r\n"));
+
+        List<(string Name, string Value)> expected = [("x-b", "1"), ("host", "t"), ("x-a", "a  b"), ("cookie", "c=1"), ("x-b", "2"), ("x-l", "caf\u00e9"), ("accept", "*/*"), ("connection", "close")];
+        Assert.Equal(expected.Select(h => h.Name), headers.Select(h => h.Name));
+        if (server == "uvicorn")
+        {
+            // uvicorn 0.17's h11 (0.14) keeps the value's trailing whitespace ("a  b "); RFC 9110
+            // 5.5 excludes it from the field value. The spec wins: that one value is not compared.
+            headers[2] = expected[2];
+        }
+        Assert.Equal(expected, headers);
+    }
+
+    [Fact]
+    public void Sharpicorn_ObsoleteFoldingPermitted_FoldedFieldIsOnePairInItsPlace()
+    {
+        // Only with gunicorn's switch (Kestrel refuses a folded head otherwise). uvicorn is not the
+        // reference here: h11 0.14 always unfolds, and keeps the fold's whitespace ("a  b\tc"),
+        // where RFC 9112 5.2 replaces each obs-fold with SP; the value is gunicorn's, as WSGI sees it.
+        using ServerProcess s = Start("sharpicorn", "asgi_raw:app", null, "--permit-obsolete-folding");
+        List<(string, string)> headers = ScopeHeaders(RawHttp.Exchange(s.Port,
+            "GET /h HTTP/1.1\r\nX-F: a\r\n  b\r\n\tc\r\nHost: t\r\nConnection: close\r\n\r\n"));
+
+        Assert.Equal([("x-f", "a b c"), ("host", "t"), ("connection", "close")], headers);
+    }
+
+    [Fact]
+    public void Sharpicorn_AbsoluteFormTarget_HostIsTheTargetsInItsPlace()
+    {
+        // RFC 9112 3.2.2: the target's authority replaces Host (Kestrel's AllowHostHeaderOverride),
+        // so the scope agrees with WSGI's HTTP_HOST. uvicorn keeps the Host sent: not the reference.
+        using ServerProcess s = Start("sharpicorn", "asgi_raw:app");
+        List<(string, string)> headers = ScopeHeaders(RawHttp.Exchange(s.Port,
+            "GET http://real.example/h HTTP/1.1\r\nX-A: 1\r\nHost: other\r\nConnection: close\r\n\r\n"));
+
+        Assert.Equal([("x-a", "1"), ("host", "real.example"), ("connection", "close")], headers);
+    }
+
+    [Fact]
+    public void Sharpicorn_Http2_HeadersWithoutPseudoHeadersEachRepeatItsOwnPair()
+    {
+        // Over HTTP/2 the scope comes from Kestrel's dictionary, which keeps no order across names
+        // (its known headers first): only what it does keep is checked. :authority is Host.
+        using ServerProcess s = Start("sharpicorn", "asgi_raw:app", null, "-k", "asgi", "--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge");
+        (int exit, string body, string err) = ClientTool.Run("curl", "-sS", "--max-time", "30", "--http2-prior-knowledge",
+            "-H", "X-B: 1", "-H", "X-A:  a ", "-H", "X-B: 2", "-H", "User-Agent:", "-H", "Accept:", $"http://127.0.0.1:{s.Port}/h");
+        Assert.True(exit == 0, err + s.ErrorLog);
+        JsonElement scope = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("2", scope.GetProperty("http_version").GetString());
+        List<(string Name, string Value)> headers = [.. scope.GetProperty("headers").EnumerateArray().Select(h => (h[0].GetString()!, h[1].GetString()!))];
+
+        Assert.Equal([("host", $"127.0.0.1:{s.Port}"), ("x-a", "a"), ("x-b", "1"), ("x-b", "2")], headers.Order());
+        Assert.Equal(["1", "2"], headers.Where(h => h.Name == "x-b").Select(h => h.Value));
+    }
+
     [Theory]
     [MemberData(nameof(Servers))]
     public void RawAsgi_ClientGoesAway_AppGetsHttpDisconnect(string server)
