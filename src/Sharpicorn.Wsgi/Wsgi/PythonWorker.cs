@@ -117,9 +117,14 @@ internal sealed class PythonWorker : IPyFunctionTarget
         }
         WsgiRequest? finished = null;
         // Every 4th request's thread CPU and wall time feed RunnableLimit; only when it can move.
+        // The wall time leaves out the time the thread was runnable but had no core (schedstat):
+        // on a busy or pinned machine that wait is not the app waiting, and counting it made the
+        // limit climb until every thread queued on the GIL.
         bool sampling = _pool.Settings.Threads > RunnableLimit.Floor;
+        using var sched = sampling ? new ThreadSchedStat() : null;
         long sampleCount = 0;
         long cpuStart = -1;
+        long runWaitStart = 0;
         long wallStart = 0;
         while (true)
         {
@@ -138,10 +143,10 @@ internal sealed class PythonWorker : IPyFunctionTarget
                 }
                 long cpu = -1;
                 long wall = 0;
-                if (cpuStart >= 0)
+                if (cpuStart >= 0 && ReadCpu(sched, out long cpuNow, out long runWaitNow))
                 {
-                    cpu = ThreadCpuClock.NowNs() - cpuStart;
-                    wall = System.Diagnostics.Stopwatch.GetElapsedTime(wallStart).Ticks * 100;
+                    cpu = cpuNow - cpuStart;
+                    wall = (System.Diagnostics.Stopwatch.GetElapsedTime(wallStart).Ticks * 100) - (runWaitNow - runWaitStart);
                 }
                 request = Take(finished is not null, cpu, wall);
                 if (_pool.Aborting)
@@ -151,9 +156,8 @@ internal sealed class PythonWorker : IPyFunctionTarget
                 }
             }
             cpuStart = -1;
-            if (sampling && (++sampleCount & 3) == 0)
+            if (sampling && (++sampleCount & 3) == 0 && ReadCpu(sched, out cpuStart, out runWaitStart))
             {
-                cpuStart = ThreadCpuClock.NowNs();
                 wallStart = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             Current = request;
@@ -171,6 +175,17 @@ internal sealed class PythonWorker : IPyFunctionTarget
             }
             finished = request;
         }
+    }
+
+    /// <summary>This thread's CPU ns (its CPU clock: schedstat's own figure only moves at context switches) and run-queue wait ns (schedstat, 0 without it).</summary>
+    private static bool ReadCpu(ThreadSchedStat? sched, out long cpuNs, out long runWaitNs)
+    {
+        if (sched is null || !sched.TryRead(out _, out runWaitNs))
+        {
+            runWaitNs = 0;
+        }
+        cpuNs = ThreadCpuClock.NowNs();
+        return cpuNs >= 0;
     }
 
     /// <summary>Queued work, or the request handed over after parking (GIL released).</summary>

@@ -225,7 +225,8 @@ internal sealed class PythonWorkerPool
                 _lastFinished = Environment.TickCount64;
                 if (cpu >= 0)
                 {
-                    _limit.Observe(cpu, wall);
+                    // Every 4th request is sampled (PythonWorker), so each sample stands for 4.
+                    _limit.Observe(cpu, wall, 4, System.Diagnostics.Stopwatch.GetElapsedTime(0).Ticks * 100);
                 }
             }
             if (_running < _limit.Current && _pending.TryDequeue(out WsgiRequest? request))
