@@ -137,14 +137,7 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     {
         if (_detect == 0)
         {
-            PythonRuntime.RunInMain("""
-                import sys as _s, types as _t
-                _m = _t.ModuleType("_sharpicorn_detect")
-                exec(compile(_sharpicorn_src, "_sharpicorn_detect.py", "exec"), _m.__dict__)
-                _s.modules["_sharpicorn_detect"] = _m
-                del _m, _s, _t, _sharpicorn_src
-                """, ("_sharpicorn_src", AsgiSupport.DetectSource));
-            _detect = CPython.PyImport_ImportModule("_sharpicorn_detect"u8).OrThrow().IntoRaw();
+            _detect = LoadModule("_sharpicorn_detect", AsgiSupport.DetectSource);
         }
         BorrowedRef isAsgi = CPython.PyDict_GetItemString(CPython.PyModule_GetDict(_detect).Handle, "is_asgi"u8);
         using OwnedRef result = PyCall.One(isAsgi.Handle, app).OrThrow();
@@ -156,18 +149,24 @@ internal sealed class AsgiLoop : IPyFunctionTarget
     /// <summary>The _sharpicorn_detect module, loaded on the first IsAsgi (GIL held).</summary>
     private static nint _detect;
 
+    /// <summary>Runs <paramref name="source"/> as the module <paramref name="name"/> (GIL held) and returns a reference kept for the process.</summary>
+    private static nint LoadModule(string name, string source)
+    {
+        PythonRuntime.RunInMain($$"""
+            import sys as _s, types as _t
+            _m = _t.ModuleType("{{name}}")
+            exec(compile(_sharpicorn_src, "{{name}}.py", "exec"), _m.__dict__)
+            _s.modules["{{name}}"] = _m
+            del _m, _s, _t, _sharpicorn_src
+            """, ("_sharpicorn_src", source));
+        return CPython.PyImport_ImportModule(System.Text.Encoding.UTF8.GetBytes(name)).OrThrow().IntoRaw();
+    }
+
     private static nint ModuleDict()
     {
         if (_module == 0)
         {
-            PythonRuntime.RunInMain("""
-                import sys as _s, types as _t
-                _m = _t.ModuleType("_sharpicorn_asgi")
-                exec(compile(_sharpicorn_src, "_sharpicorn_asgi.py", "exec"), _m.__dict__)
-                _s.modules["_sharpicorn_asgi"] = _m
-                del _m, _s, _t, _sharpicorn_src
-                """, ("_sharpicorn_src", AsgiSupport.Source));
-            _module = CPython.PyImport_ImportModule("_sharpicorn_asgi"u8).OrThrow().IntoRaw();
+            _module = LoadModule(AsgiSupport.ModuleName, AsgiSupport.Source);
         }
         return CPython.PyModule_GetDict(_module).Handle;
     }
