@@ -114,18 +114,6 @@ internal sealed class PythonWorkerPool
         worker.Hand(handed);
     }
 
-    /// <summary>The limit (current value) on threads running requests at once; for stats and tests.</summary>
-    public int RunnableLimit
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _limit.Current;
-            }
-        }
-    }
-
     /// <summary>
     /// Called now and then by the worker's monitor: when requests are starved (see
     /// <see cref="TryAdmitStarved"/>) and no new request arrives to notice, every one of them
@@ -163,8 +151,8 @@ internal sealed class PythonWorkerPool
         request = null;
         long now = Environment.TickCount64;
         if (_idle.Count == 0 || !_pending.TryPeek(out WsgiRequest? oldest)
-            || now - oldest.StartTick < Wsgi.RunnableLimit.StarvedAfterMs
-            || now - _lastFinished < Wsgi.RunnableLimit.StarvedAfterMs)
+            || now - oldest.StartTick < RunnableLimit.StarvedAfterMs
+            || now - _lastFinished < RunnableLimit.StarvedAfterMs)
         {
             return false;
         }
